@@ -1,0 +1,1 @@
+//! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
