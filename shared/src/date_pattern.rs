@@ -1,0 +1,1 @@
+//! Java SimpleDateFormat patterns (being written).

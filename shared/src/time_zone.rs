@@ -1,0 +1,1 @@
+//! Time zones as Java names them (being written).
