@@ -1,4 +1,23 @@
 //! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
 
+pub mod callback_url;
+pub mod credentials;
 pub mod date_pattern;
+pub mod element;
+pub mod field_error;
+pub mod id_field;
+pub mod instance;
+pub mod json_bool;
+pub mod json_kind;
+pub mod ports;
+pub mod refresh_interval;
+pub mod resource_poll;
+pub mod secret_box;
+pub mod secret_fields;
 pub mod time_zone;
+pub mod url_template;
+
+#[cfg(feature = "api")]
+pub mod api;
+
+pub mod adapters;

@@ -1,0 +1,4 @@
+//! Implementations of the ports for real backends, each behind its feature.
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;

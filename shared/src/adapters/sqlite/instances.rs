@@ -1,0 +1,225 @@
+//! Instances in SQLite: public configuration as JSON, secrets and providerData sealed.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{Map, Value};
+
+use super::{unavailable, SqliteStore};
+use crate::credentials::SecretDigest;
+use crate::instance::{Instance, InstanceId, InstanceSpec};
+use crate::ports::{InstanceStore, StoreError};
+use crate::secret_box::SecretBox;
+
+const COLUMNS: &str = "id, organization_id, name, element_key, configuration, sealed_secrets, tags, token_digest, created_date, updated_date";
+
+/// The columns of one instance, ready to bind.
+struct RowValues {
+    configuration: String,
+    sealed: Vec<u8>,
+    tags: String,
+}
+
+fn to_row(instance: &Instance, secrets: &SecretBox) -> Result<RowValues, StoreError> {
+    let (public, secret) = instance.spec.split_secrets();
+    let sealed_doc = serde_json::json!({
+        "configuration": secret,
+        "providerData": instance.spec.provider_data,
+    });
+    Ok(RowValues {
+        configuration: to_json(&public)?,
+        sealed: secrets.seal(to_json(&sealed_doc)?.as_bytes()),
+        tags: to_json(&instance.spec.tags)?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+struct RawRow {
+    id: i64,
+    organization_id: String,
+    name: String,
+    element_key: String,
+    configuration: String,
+    sealed: Vec<u8>,
+    tags: String,
+    token_digest: Vec<u8>,
+    created_date: String,
+    updated_date: String,
+}
+
+fn read_raw(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: r.get(0)?,
+        organization_id: r.get(1)?,
+        name: r.get(2)?,
+        element_key: r.get(3)?,
+        configuration: r.get(4)?,
+        sealed: r.get(5)?,
+        tags: r.get(6)?,
+        token_digest: r.get(7)?,
+        created_date: r.get(8)?,
+        updated_date: r.get(9)?,
+    })
+}
+
+fn corrupt(id: i64, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("instance {id}: {what}"))
+}
+
+fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
+    let id = raw.id;
+    let mut configuration: Map<String, Value> =
+        serde_json::from_str(&raw.configuration).map_err(|e| corrupt(id, e))?;
+    let opened = secrets.open(&raw.sealed).map_err(|e| corrupt(id, e))?;
+    let mut sealed: Map<String, Value> = serde_json::from_slice(&opened).map_err(|e| corrupt(id, e))?;
+    if let Some(Value::Object(secret)) = sealed.remove("configuration") {
+        configuration.extend(secret);
+    }
+    let provider_data = match sealed.remove("providerData") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let tags: Vec<String> = serde_json::from_str(&raw.tags).map_err(|e| corrupt(id, e))?;
+    let spec = InstanceSpec::from_stored(raw.name, &raw.element_key, configuration, provider_data, tags)
+        .map_err(|e| corrupt(id, e))?;
+    let token_digest: SecretDigest = raw
+        .token_digest
+        .try_into()
+        .map_err(|_| corrupt(id, "token digest is not 32 bytes"))?;
+    let date = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| corrupt(id, e))
+    };
+    Ok(Instance {
+        id: InstanceId(u64::try_from(id).map_err(|e| corrupt(id, e))?),
+        organization_id: raw.organization_id,
+        spec,
+        token_digest,
+        created_date: date(&raw.created_date)?,
+        updated_date: date(&raw.updated_date)?,
+    })
+}
+
+fn query_one(
+    conn: &Connection,
+    secrets: &SecretBox,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<Instance>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM instances WHERE {filter}");
+    let raw = conn
+        .prepare_cached(&sql)
+        .map_err(unavailable)?
+        .query_row(params, read_raw)
+        .optional()
+        .map_err(unavailable)?;
+    raw.map(|r| from_raw(r, secrets)).transpose()
+}
+
+fn db_id(id: InstanceId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl InstanceStore for SqliteStore {
+    async fn insert(&self, instance: &Instance) -> Result<(), StoreError> {
+        let instance = instance.clone();
+        self.call(move |conn, secrets| {
+            let row = to_row(&instance, secrets)?;
+            let result = conn.execute(
+                &format!("INSERT INTO instances ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                params![
+                    db_id(instance.id),
+                    instance.organization_id,
+                    instance.spec.name,
+                    instance.spec.element.as_str(),
+                    row.configuration,
+                    row.sealed,
+                    row.tags,
+                    instance.token_digest.as_slice(),
+                    instance.created_date.to_rfc3339(),
+                    instance.updated_date.to_rfc3339(),
+                ],
+            );
+            match result {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Err(StoreError::Conflict(instance.id))
+                }
+                Err(e) => Err(unavailable(e)),
+            }
+        })
+        .await
+    }
+
+    async fn get(&self, organization_id: &str, id: InstanceId) -> Result<Option<Instance>, StoreError> {
+        let org = organization_id.to_owned();
+        self.call(move |conn, secrets| {
+            query_one(conn, secrets, "id = ?1 AND organization_id = ?2", params![db_id(id), org])
+        })
+        .await
+    }
+
+    async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError> {
+        let token = *token;
+        self.call(move |conn, secrets| query_one(conn, secrets, "token_digest = ?1", [token.as_slice()]))
+            .await
+    }
+
+    async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError> {
+        let org = organization_id.to_owned();
+        self.call(move |conn, secrets| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM instances WHERE organization_id = ?1 ORDER BY created_date, id"
+                ))
+                .map_err(unavailable)?;
+            let rows = stmt.query_map([org], read_raw).map_err(unavailable)?;
+            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets)).collect()
+        })
+        .await
+    }
+
+    async fn update(&self, instance: &Instance) -> Result<bool, StoreError> {
+        let instance = instance.clone();
+        self.call(move |conn, secrets| {
+            let row = to_row(&instance, secrets)?;
+            let changed = conn
+                .execute(
+                    "UPDATE instances SET name = ?3, configuration = ?4, sealed_secrets = ?5, tags = ?6,
+                     updated_date = ?7 WHERE id = ?1 AND organization_id = ?2",
+                    params![
+                        db_id(instance.id),
+                        instance.organization_id,
+                        instance.spec.name,
+                        row.configuration,
+                        row.sealed,
+                        row.tags,
+                        instance.updated_date.to_rfc3339(),
+                    ],
+                )
+                .map_err(unavailable)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn delete(&self, organization_id: &str, id: InstanceId) -> Result<bool, StoreError> {
+        let org = organization_id.to_owned();
+        self.call(move |conn, _| {
+            conn.execute(
+                "DELETE FROM instances WHERE id = ?1 AND organization_id = ?2",
+                params![db_id(id), org],
+            )
+            .map(|n| n == 1)
+            .map_err(unavailable)
+        })
+        .await
+    }
+}

@@ -1,0 +1,151 @@
+//! The embedded store of local mode: one SQLite file in WAL mode, migrated on open.
+
+mod instances;
+mod migrations;
+mod tenants;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::credentials::{digest, generate_secret};
+use crate::ports::StoreError;
+use crate::secret_box::{SecretBox, SecretBoxError};
+
+/// Known plaintext sealed at creation: opening it at start proves the key is the right one.
+const KEY_CANARY: &[u8] = b"pollhook-secret-key-check";
+
+/// The organization and user local mode runs as.
+pub const LOCAL_ORGANIZATION: &str = "local";
+pub const LOCAL_USER: &str = "local";
+
+/// Secrets generated on first start, to be shown to the operator once.
+#[derive(Debug, Clone)]
+pub struct GeneratedSecrets {
+    pub organization_secret: String,
+    pub user_secret: String,
+}
+
+/// A SQLite database holding tenants and instances; cheap to clone.
+///
+/// One connection behind a mutex, used from blocking threads: SQLite serialises writers anyway,
+/// and local mode's load is far below what one connection serves.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    secrets: SecretBox,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, applies pending migrations,
+    /// and checks that `secrets` is the key this database was written with.
+    pub fn open(path: &Path, secrets: SecretBox) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+        Self::init(conn, secrets)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory(secrets: SecretBox) -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?, secrets)
+    }
+
+    fn init(mut conn: Connection, secrets: SecretBox) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
+        migrations::apply(&mut conn)?;
+        check_key(&conn, &secrets)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            secrets,
+        })
+    }
+
+    /// Runs `f` on the connection from a blocking thread, off the async workers.
+    async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection, &SecretBox) -> Result<R, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let secrets = self.secrets.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Unavailable("store lock poisoned by an earlier panic".into()))?;
+            f(&mut guard, &secrets)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Makes sure local mode's organization and user exist. Given secrets replace stored ones;
+    /// with none given and none stored, fresh ones are generated and returned to show once.
+    pub fn bootstrap_local_account(
+        &self,
+        organization_secret: Option<&str>,
+        user_secret: Option<&str>,
+    ) -> Result<Option<GeneratedSecrets>, StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+        let exists = tenants::organization_exists(&conn, LOCAL_ORGANIZATION)?;
+        let mut generated = None;
+        let (org, user) = match (organization_secret, user_secret) {
+            (Some(o), Some(u)) => (o.to_owned(), u.to_owned()),
+            (None, None) if exists => return Ok(None),
+            (o, u) => {
+                if exists && (o.is_some() || u.is_some()) {
+                    tenants::replace_secrets(&conn, LOCAL_ORGANIZATION, LOCAL_USER, o.map(digest), u.map(digest))?;
+                    return Ok(None);
+                }
+                let org = o.map(str::to_owned).unwrap_or_else(generate_secret);
+                let user = u.map(str::to_owned).unwrap_or_else(generate_secret);
+                generated = Some(GeneratedSecrets {
+                    organization_secret: org.clone(),
+                    user_secret: user.clone(),
+                });
+                (org, user)
+            }
+        };
+        tenants::upsert_account(&conn, LOCAL_ORGANIZATION, LOCAL_USER, &digest(&org), &digest(&user))?;
+        Ok(generated)
+    }
+}
+
+fn check_key(conn: &Connection, secrets: &SecretBox) -> Result<(), StoreError> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    match stored {
+        Some(sealed) => match secrets.open(&sealed) {
+            Ok(plain) if plain == KEY_CANARY => Ok(()),
+            Ok(_) | Err(SecretBoxError::WrongKey) => Err(StoreError::Corrupt(
+                "the secret key (POLLHOOK_SECRET_KEY or the key file) is not the one this database was written with".into(),
+            )),
+            Err(e) => Err(StoreError::Corrupt(e.to_string())),
+        },
+        None => conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                [secrets.seal(KEY_CANARY)],
+            )
+            .map(drop)
+            .map_err(unavailable),
+    }
+}

@@ -1,0 +1,83 @@
+//! Error responses: always JSON `{"requestId", "message", "errors"?}`, with the field named.
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::request_id::RequestId;
+use crate::field_error::ValidationErrors;
+use crate::ports::StoreError;
+
+/// An error answered to an API caller.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub request_id: String,
+    pub message: String,
+    pub validation: Option<ValidationErrors>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, request_id: &RequestId, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            request_id: request_id.0.clone(),
+            message: message.into(),
+            validation: None,
+        }
+    }
+
+    pub fn invalid(request_id: &RequestId, errors: ValidationErrors) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            request_id: request_id.0.clone(),
+            message: errors.to_string(),
+            validation: Some(errors),
+        }
+    }
+
+    /// A store failure: logged in full for operators, answered as 503 (try again), never 500.
+    pub fn store(request_id: &RequestId, error: StoreError) -> Self {
+        tracing::error!(request_id = %request_id.0, error = %error, "store error");
+        let status = match error {
+            StoreError::Unavailable(_) | StoreError::Conflict(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Corrupt(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        Self::new(status, request_id, format!("the store could not serve this request: {error}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "requestId": self.request_id,
+            "message": self.message,
+        });
+        if let Some(v) = &self.validation {
+            body["errors"] = v
+                .0
+                .iter()
+                .map(|e| json!({"field": e.field, "message": e.message}))
+                .collect();
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub async fn not_found(request_id: RequestId, request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        &request_id,
+        format!("no route for {} {}", request.method(), request.uri().path()),
+    )
+}
+
+pub async fn method_not_allowed(request_id: RequestId, request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &request_id,
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+    )
+}

@@ -1,0 +1,176 @@
+//! `/instances`: register, read, change and remove connector instances.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::request_id::RequestId;
+use super::ApiState;
+use crate::credentials::{digest, generate_secret};
+use crate::instance::{Instance, InstanceId, InstanceSpec};
+use crate::ports::StoreError;
+
+/// How many fresh ids to try if a random id collides (practically never).
+const ID_ATTEMPTS: usize = 5;
+
+/// The Open Connectors view of an instance, secrets redacted; `token` only at creation.
+fn view(instance: &Instance, token: Option<&str>) -> Value {
+    let spec = &instance.spec;
+    let mut body = json!({
+        "id": instance.id.0,
+        "name": spec.name,
+        "element": {"key": spec.element.as_str(), "name": spec.element.display_name()},
+        "tags": spec.tags,
+        "createdDate": instance.created_date.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "updatedDate": instance.updated_date.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "configuration": spec.redacted_configuration(),
+        "providerData": spec.redacted_provider_data(),
+        "eventsEnabled": spec.events.enabled,
+        "valid": true,
+        "disabled": false,
+        "events": {
+            "refreshInterval": spec.events.refresh_interval.minutes(),
+            "callbackUrl": spec.events.callback_url.as_ref().map(|u| u.as_str()),
+            "resources": spec.events.resources.keys().collect::<Vec<_>>(),
+        },
+    });
+    if let Some(token) = token {
+        body["token"] = Value::String(token.to_owned());
+    }
+    body
+}
+
+fn require_account(caller: &Caller, request_id: &RequestId) -> Result<(), ApiError> {
+    if caller.is_account() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            request_id,
+            "Authorization: this call needs the User and Organization secrets, not an Element token",
+        ))
+    }
+}
+
+fn not_found(request_id: &RequestId, raw_id: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, request_id, format!("no instance with id '{raw_id}'"))
+}
+
+/// Loads the instance at `raw_id` if the caller may see it; 404 otherwise, whoever owns it.
+async fn load(state: &ApiState, caller: &Caller, request_id: &RequestId, raw_id: &str) -> Result<Instance, ApiError> {
+    let id = InstanceId::parse(raw_id).ok_or_else(|| not_found(request_id, raw_id))?;
+    if caller.instance.is_some_and(|own| own != id) {
+        return Err(not_found(request_id, raw_id));
+    }
+    state
+        .instances
+        .get(&caller.organization_id, id)
+        .await
+        .map_err(|e| ApiError::store(request_id, e))?
+        .ok_or_else(|| not_found(request_id, raw_id))
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    require_account(&caller, &request_id)?;
+    let spec = InstanceSpec::from_body(&body).map_err(|e| ApiError::invalid(&request_id, e))?;
+    let token = generate_secret();
+    let now = Utc::now();
+    let mut instance = Instance {
+        id: InstanceId::generate(),
+        organization_id: caller.organization_id,
+        spec,
+        token_digest: digest(&token),
+        created_date: now,
+        updated_date: now,
+    };
+    for attempt in 1..=ID_ATTEMPTS {
+        match state.instances.insert(&instance).await {
+            Ok(()) => break,
+            Err(StoreError::Conflict(_)) if attempt < ID_ATTEMPTS => instance.id = InstanceId::generate(),
+            Err(e) => return Err(ApiError::store(&request_id, e)),
+        }
+    }
+    tracing::info!(request_id = %request_id.0, instance_id = %instance.id, element = %instance.spec.element, "instance created");
+    Ok(Json(view(&instance, Some(&token))))
+}
+
+pub async fn list(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    let instances = state
+        .instances
+        .list(&caller.organization_id)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    let visible = instances
+        .iter()
+        .filter(|i| caller.instance.is_none_or(|own| own == i.id))
+        .map(|i| view(i, None))
+        .collect();
+    Ok(Json(Value::Array(visible)))
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    Ok(Json(view(&instance, None)))
+}
+
+pub async fn patch(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut instance = load(&state, &caller, &request_id, &raw_id).await?;
+    instance.spec = instance
+        .spec
+        .apply_patch(&body)
+        .map_err(|e| ApiError::invalid(&request_id, e))?;
+    instance.updated_date = Utc::now();
+    let found = state
+        .instances
+        .update(&instance)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    if !found {
+        return Err(not_found(&request_id, &raw_id));
+    }
+    Ok(Json(view(&instance, None)))
+}
+
+pub async fn delete(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let removed = state
+        .instances
+        .delete(&caller.organization_id, instance.id)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    if !removed {
+        return Err(not_found(&request_id, &raw_id));
+    }
+    tracing::info!(request_id = %request_id.0, instance_id = %instance.id, "instance deleted");
+    Ok(Json(json!({"id": instance.id.0, "deleted": true})))
+}
