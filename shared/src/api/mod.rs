@@ -31,7 +31,7 @@ pub struct ApiState {
 /// The whole public API.
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/instances", get(instances::list).post(instances::create))
         .route(
             "/instances/{id}",

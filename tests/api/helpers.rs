@@ -1,0 +1,170 @@
+//! A real `pollhook serve` process on loopback, and a client that speaks to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const ORG_SECRET: &str = "test-organization-secret";
+pub const USER_SECRET: &str = "test-user-secret";
+pub const SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+pub fn account_auth() -> String {
+    format!("User {USER_SECRET}, Organization {ORG_SECRET}")
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A running server with its own database in a temporary directory.
+pub struct TestServer {
+    pub base: String,
+    child: Child,
+    pub db: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("pollhook.db");
+        let mut server = Self::start_on(&db, &[]);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts a server on an existing database file (e.g. after a restart).
+    pub fn start_on(db: &Path, extra_env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pollhook"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .env("POLLHOOK_ORGANIZATION_SECRET", ORG_SECRET)
+            .env("POLLHOOK_USER_SECRET", USER_SECRET)
+            .env("POLLHOOK_SECRET_KEY", SECRET_KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn pollhook serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let base = wait_for_listen_line(stdout);
+        Self {
+            base,
+            child,
+            db: db.to_owned(),
+            _dir: None,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// Stops with SIGTERM, waits for a clean exit, and starts again on the same database.
+    pub fn restart(mut self) -> Self {
+        let dir = self._dir.take();
+        let status = self.terminate();
+        assert!(status.success(), "serve exited with {status} on SIGTERM");
+        let mut next = Self::start_on(&self.db, &[]);
+        next._dir = dir;
+        next
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not stop within 10 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("Authorization", account_auth())
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request");
+        read(r).await
+    }
+
+    pub async fn get(&self, path: &str, auth: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .header("Authorization", auth)
+            .send()
+            .await
+            .expect("request");
+        read(r).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        read(request.send().await.expect("request")).await
+    }
+
+    /// Every stored instance as the API lists it, to prove a rejected request changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let (status, body) = self.get("/instances", &account_auth()).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text}"))
+    };
+    (status, value)
+}
+
+fn wait_for_listen_line(stdout: std::process::ChildStdout) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let mut sent = false;
+        while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+            if !sent {
+                if let Some(url) = line.trim().strip_prefix("pollhook listening on ") {
+                    let _ = tx.send(url.to_owned());
+                    sent = true;
+                }
+            }
+            line.clear();
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("pollhook serve did not print its listening address within 30 s")
+}

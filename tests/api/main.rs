@@ -1,0 +1,7 @@
+//! End-to-end tests of the public API over real HTTP against `pollhook serve`.
+
+mod auth;
+mod bad_requests;
+mod helpers;
+mod lifecycle;
+mod seed_bodies;
