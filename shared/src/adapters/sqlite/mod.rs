@@ -92,6 +92,21 @@ impl SqliteStore {
         .map_err(unavailable)?
     }
 
+    /// Creates or re-keys an organization and one of its users (operators and tests).
+    pub fn upsert_account(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        organization_secret: &str,
+        user_secret: &str,
+    ) -> Result<(), StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+        tenants::upsert_account(&conn, organization_id, user_id, &digest(organization_secret), &digest(user_secret))
+    }
+
     /// Makes sure local mode's organization and user exist. Given secrets replace stored ones;
     /// with none given and none stored, fresh ones are generated and returned to show once.
     pub fn bootstrap_local_account(
