@@ -352,13 +352,15 @@ pub(crate) static UTC_NAMES: ZoneNames = names(
 /// no Rust crate carries Java's CLDR+COMPAT English names, and `z`/`zzzz` must print exactly
 /// these. Zones missing here print `GMT+hh:mm`, like Java does for zones it has no name for.
 /// Parsing a name that is not the given zone's own searches this list in order, so ambiguous
-/// abbreviations (CST, IST, PST, MST) resolve to the first zone that has them.
+/// abbreviations (CST, IST, PST, MST) resolve to the first zone that has them; the first rows
+/// follow the order of Java's zone strings (PST, MST, CST, EST; IST is Israel's).
 #[rustfmt::skip]
 pub(crate) static NAMED_ZONES: &[(&str, ZoneNames)] = &[
-    ("America/New_York", names("EST", "EDT", "Eastern Standard Time", "Eastern Daylight Time", 60)),
     ("America/Los_Angeles", names("PST", "PDT", "Pacific Standard Time", "Pacific Daylight Time", 60)),
-    ("America/Chicago", names("CST", "CDT", "Central Standard Time", "Central Daylight Time", 60)),
     ("America/Denver", names("MST", "MDT", "Mountain Standard Time", "Mountain Daylight Time", 60)),
+    ("America/Chicago", names("CST", "CDT", "Central Standard Time", "Central Daylight Time", 60)),
+    ("America/New_York", names("EST", "EDT", "Eastern Standard Time", "Eastern Daylight Time", 60)),
+    ("Asia/Jerusalem", names("IST", "IDT", "Israel Standard Time", "Israel Daylight Time", 60)),
     ("America/Phoenix", names("MST", "MDT", "Mountain Standard Time", "Mountain Daylight Time", 0)),
     ("America/Anchorage", names("AKST", "AKDT", "Alaska Standard Time", "Alaska Daylight Time", 60)),
     ("Pacific/Honolulu", names("HST", "HDT", "Hawaii-Aleutian Standard Time", "Hawaii-Aleutian Daylight Time", 0)),
