@@ -1,6 +1,7 @@
 //! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
 
 pub mod callback_url;
+pub mod ceql;
 pub mod credentials;
 pub mod date_pattern;
 pub mod element;

@@ -47,3 +47,69 @@ pub trait InstanceStore: Send + Sync {
     /// Removes an instance; false if it did not exist.
     async fn delete(&self, organization_id: &str, id: InstanceId) -> Result<bool, StoreError>;
 }
+
+/// One page of vendor records, as a connector read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The records of this page, in vendor order.
+    pub records: Vec<serde_json::Value>,
+    /// Opaque cursor for the next page; None on the last page.
+    pub next: Option<String>,
+}
+
+/// What the poller asks a connector for: one page of one resource.
+#[derive(Debug, Clone)]
+pub struct PageRequest<'a> {
+    /// Hub resource name as configured (`accounts`, `customers`).
+    pub resource: &'a str,
+    /// The resource's `url` with its date placeholders already expanded
+    /// (e.g. `/hubs/crm/accounts?where=Comp_UpdatedDate>'2024-05-01T10:20:30Z'`).
+    pub url: &'a str,
+    /// Records per page the poller wants (the resource's `pageSize`, or the connector's default).
+    pub page_size: u32,
+    /// The cursor the previous page returned; None for the first page.
+    pub cursor: Option<&'a str>,
+    /// Upper bound on updated dates (`filterByCurrentDate`): the poll's start time.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Why a page could not be read; the poller retries the transient ones.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("vendor rate limit (429){}", retry_after_text(.retry_after))]
+    RateLimited { retry_after: Option<std::time::Duration> },
+    #[error("vendor error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("vendor did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    #[error("vendor refused the credentials: {0}")]
+    Unauthorized(String),
+    #[error("vendor answered something that is not a page of records: {0}")]
+    MalformedPage(String),
+    #[error("cannot reach the vendor: {0}")]
+    Network(String),
+    /// The configuration cannot be turned into a vendor call (e.g. a filter it cannot express).
+    #[error("{field}: {message}")]
+    Configuration { field: String, message: String },
+}
+
+fn retry_after_text(retry_after: &Option<std::time::Duration>) -> String {
+    retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default()
+}
+
+impl ConnectorError {
+    /// Worth another try within the same poll (rate limits, 5xx, timeouts, network blips).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ConnectorError::RateLimited { .. } | ConnectorError::Timeout(_) | ConnectorError::Network(_) => true,
+            ConnectorError::Server { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// A vendor API, read one page at a time (never the whole result in memory).
+#[async_trait]
+pub trait Connector: Send + Sync {
+    async fn fetch_page(&self, request: &PageRequest<'_>) -> Result<Page, ConnectorError>;
+}

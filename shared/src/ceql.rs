@@ -1,0 +1,1 @@
+//! CEQL, the `where=` filter language of hub URLs (being written).

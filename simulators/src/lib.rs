@@ -1,0 +1,1 @@
+//! Vendor API simulators (being written).
