@@ -46,10 +46,20 @@ pub enum PatternError {
     UnterminatedQuote { position: usize },
     /// A count Java refuses too (`XXXX`: ISO offsets have at most three letters).
     #[error("invalid pattern '{letter}' repeated {count} times at position {position}")]
-    InvalidCount { letter: char, count: usize, position: usize },
+    InvalidCount {
+        letter: char,
+        count: usize,
+        position: usize,
+    },
     /// More than [`MAX_COUNT`] repetitions of one letter.
-    #[error("pattern letter '{letter}' repeated {count} times at position {position} (at most 64)")]
-    CountTooLarge { letter: char, count: usize, position: usize },
+    #[error(
+        "pattern letter '{letter}' repeated {count} times at position {position} (at most 64)"
+    )]
+    CountTooLarge {
+        letter: char,
+        count: usize,
+        position: usize,
+    },
 }
 
 /// Why a text did not parse: names the text, the 0-based char position and what was expected.

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, LocalResult, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, Tz};
 
 /// 1900-01-01T00:00:00Z in epoch milliseconds: where Java's ZoneInfo transition table starts.
@@ -299,11 +299,6 @@ impl fmt::Display for TimeZoneSpec {
     }
 }
 
-/// Interprets a naive local time in a zone like Java does (gap forward, overlap later).
-pub(crate) fn local_to_utc(zone: &TimeZoneSpec, local: NaiveDateTime) -> i64 {
-    zone.wall_to_utc(local.and_utc().timestamp_millis())
-}
-
 /// The four names Java prints for a zone (`z`, `zzzz`, standard and daylight), and its DST saving,
 /// which Java applies when a daylight name is parsed.
 #[derive(Debug, PartialEq, Eq)]
@@ -353,7 +348,8 @@ pub(crate) static UTC_NAMES: ZoneNames = names(
 /// these. Zones missing here print `GMT+hh:mm`, like Java does for zones it has no name for.
 /// Parsing a name that is not the given zone's own searches this list in order, so ambiguous
 /// abbreviations (CST, IST, PST, MST) resolve to the first zone that has them; the first rows
-/// follow the order of Java's zone strings (PST, MST, CST, EST; IST is Israel's).
+/// follow the order of Java's zone strings (PST, MST, CST, EST; IST is Israel's; AEST/AEDT are
+/// Sydney's, not Brisbane's).
 #[rustfmt::skip]
 pub(crate) static NAMED_ZONES: &[(&str, ZoneNames)] = &[
     ("America/Los_Angeles", names("PST", "PDT", "Pacific Standard Time", "Pacific Daylight Time", 60)),
@@ -361,6 +357,7 @@ pub(crate) static NAMED_ZONES: &[(&str, ZoneNames)] = &[
     ("America/Chicago", names("CST", "CDT", "Central Standard Time", "Central Daylight Time", 60)),
     ("America/New_York", names("EST", "EDT", "Eastern Standard Time", "Eastern Daylight Time", 60)),
     ("Asia/Jerusalem", names("IST", "IDT", "Israel Standard Time", "Israel Daylight Time", 60)),
+    ("Australia/Sydney", names("AEST", "AEDT", "Australian Eastern Standard Time", "Australian Eastern Daylight Time", 60)),
     ("America/Phoenix", names("MST", "MDT", "Mountain Standard Time", "Mountain Daylight Time", 0)),
     ("America/Anchorage", names("AKST", "AKDT", "Alaska Standard Time", "Alaska Daylight Time", 60)),
     ("Pacific/Honolulu", names("HST", "HDT", "Hawaii-Aleutian Standard Time", "Hawaii-Aleutian Daylight Time", 0)),
@@ -404,7 +401,6 @@ pub(crate) static NAMED_ZONES: &[(&str, ZoneNames)] = &[
     ("Australia/Perth", names("AWST", "AWDT", "Australian Western Standard Time", "Australian Western Daylight Time", 0)),
     ("Australia/Adelaide", names("ACST", "ACDT", "Australian Central Standard Time", "Australian Central Daylight Time", 60)),
     ("Australia/Brisbane", names("AEST", "AEDT", "Australian Eastern Standard Time", "Australian Eastern Daylight Time", 0)),
-    ("Australia/Sydney", names("AEST", "AEDT", "Australian Eastern Standard Time", "Australian Eastern Daylight Time", 60)),
     ("Australia/Lord_Howe", names("LHST", "LHDT", "Lord Howe Standard Time", "Lord Howe Daylight Time", 30)),
     ("Pacific/Auckland", names("NZST", "NZDT", "New Zealand Standard Time", "New Zealand Daylight Time", 60)),
     ("Pacific/Chatham", names("CHAST", "CHADT", "Chatham Standard Time", "Chatham Daylight Time", 60)),
@@ -423,6 +419,12 @@ fn lookup_names(id: &str) -> Option<&'static ZoneNames> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDateTime;
+
+    /// Interprets a naive local time in a zone like Java does (gap forward, overlap later).
+    fn local_to_utc(zone: &TimeZoneSpec, local: NaiveDateTime) -> i64 {
+        zone.wall_to_utc(local.and_utc().timestamp_millis())
+    }
 
     #[test]
     fn parses_fixed_and_custom_ids() {

@@ -7,7 +7,12 @@ use super::DatePattern;
 use crate::time_zone::{push_custom_id, OffsetInfo, TimeZoneSpec};
 
 /// Appends `pattern` applied to the instant `utc_ms` (epoch millis) in `zone` to `out`.
-pub(crate) fn format_into(pattern: &DatePattern, utc_ms: i64, zone: &TimeZoneSpec, out: &mut String) {
+pub(crate) fn format_into(
+    pattern: &DatePattern,
+    utc_ms: i64,
+    zone: &TimeZoneSpec,
+    out: &mut String,
+) {
     let info = zone.info_at(utc_ms);
     let local_ms = utc_ms.saturating_add(info.total_ms);
     let fields = Fields::from_local_millis(local_ms, pattern.needs_weeks);
@@ -50,10 +55,18 @@ fn write_field(
         Letter::DayOfWeekInMonth => pad(out, (f.day - 1) / 7 + 1, count, usize::MAX),
         Letter::DayName => {
             let index = usize::try_from(f.day_of_week - 1).unwrap_or(0).min(6);
-            out.push_str(if count >= 4 { WEEKDAYS[index] } else { SHORT_WEEKDAYS[index] });
+            out.push_str(if count >= 4 {
+                WEEKDAYS[index]
+            } else {
+                SHORT_WEEKDAYS[index]
+            });
         }
         Letter::DayNumber => {
-            let iso = if f.day_of_week == 1 { 7 } else { f.day_of_week - 1 };
+            let iso = if f.day_of_week == 1 {
+                7
+            } else {
+                f.day_of_week - 1
+            };
             pad(out, iso, count, usize::MAX);
         }
         Letter::AmPm => out.push_str(AM_PM[usize::from(hour >= 12)]),

@@ -2,8 +2,18 @@
 
 /// Full month names, January first.
 pub(crate) const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 /// Abbreviated month names, January first.
 pub(crate) const SHORT_MONTHS: [&str; 12] = [
@@ -11,7 +21,13 @@ pub(crate) const SHORT_MONTHS: [&str; 12] = [
 ];
 /// Full weekday names, Sunday first (Java's DAY_OF_WEEK 1).
 pub(crate) const WEEKDAYS: [&str; 7] = [
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];
 /// Abbreviated weekday names, Sunday first.
 pub(crate) const SHORT_WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

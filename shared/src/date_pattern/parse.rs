@@ -146,7 +146,11 @@ pub(crate) fn year_start_ms(year: i32) -> i64 {
 /// lenient charEquals, so a no-break space matches a space).
 fn literal_char_matches(expected: char, got: char) -> bool {
     fn is_space_separator(c: char) -> bool {
-        matches!(c, ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+        matches!(
+            c,
+            ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        )
     }
     expected == got || (is_space_separator(expected) && is_space_separator(got))
 }
@@ -159,7 +163,10 @@ impl Parser<'_> {
 
     fn literal(&mut self, literal: &str) -> Result<(), DateParseError> {
         for expected in literal.chars() {
-            let got = self.text.get(self.pos..).and_then(|rest| rest.chars().next());
+            let got = self
+                .text
+                .get(self.pos..)
+                .and_then(|rest| rest.chars().next());
             match got {
                 Some(c) if literal_char_matches(expected, c) => self.pos += c.len_utf8(),
                 _ => return Err(self.error(self.pos, &format!("'{literal}'"))),
@@ -254,7 +261,11 @@ impl Parser<'_> {
                     self.ambiguous_year = value == ambiguous;
                     value += pivot.div_euclid(100) * 100 + if value < ambiguous { 100 } else { 0 };
                 }
-                let field = if letter == Letter::Year { YEAR } else { WEEK_YEAR };
+                let field = if letter == Letter::Year {
+                    YEAR
+                } else {
+                    WEEK_YEAR
+                };
                 self.builder.set(field, value, position);
             }
             Letter::Month | Letter::MonthStandalone => {
@@ -275,7 +286,8 @@ impl Parser<'_> {
             }
             Letter::DayNumber => {
                 let v = self.ranged(start, count, obey, (1, 7), "day number 1-7")?;
-                self.builder.set(DAY_OF_WEEK, if v == 7 { 1 } else { v + 1 }, position);
+                self.builder
+                    .set(DAY_OF_WEEK, if v == 7 { 1 } else { v + 1 }, position);
             }
             Letter::Hour1To24 => {
                 let v = self.ranged(start, count, obey, (1, 24), "hour 1-24")?;
@@ -297,7 +309,12 @@ impl Parser<'_> {
     }
 
     /// Java's matchString over each list in turn: the longest name matching at `start`.
-    fn names(&mut self, start: usize, lists: &[&[&str]], what: &str) -> Result<usize, DateParseError> {
+    fn names(
+        &mut self,
+        start: usize,
+        lists: &[&[&str]],
+        what: &str,
+    ) -> Result<usize, DateParseError> {
         let rest = &self.bytes[start..];
         for list in lists {
             if let Some((index, len)) = match_longest(rest, list) {
@@ -320,11 +337,16 @@ impl Parser<'_> {
         if c == b'+' || c == b'-' {
             let sign = if c == b'+' { 1 } else { -1 };
             self.pos += 1;
-            let minutes = self.numeric_zone(0, false).ok_or_else(|| self.error(self.pos, what))?;
+            let minutes = self
+                .numeric_zone(0, false)
+                .ok_or_else(|| self.error(self.pos, what))?;
             self.set_offset(sign * minutes * 60_000, position);
             return Ok(());
         }
-        let gmt = self.bytes.get(start..start + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"GMT"));
+        let gmt = self
+            .bytes
+            .get(start..start + 3)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"GMT"));
         if (c == b'G' || c == b'g') && gmt {
             self.pos = start + 3;
             let sign = match self.bytes.get(self.pos) {
@@ -336,11 +358,14 @@ impl Parser<'_> {
                 }
             };
             self.pos += 1;
-            let minutes = self.numeric_zone(0, true).ok_or_else(|| self.error(self.pos, what))?;
+            let minutes = self
+                .numeric_zone(0, true)
+                .ok_or_else(|| self.error(self.pos, what))?;
             self.set_offset(sign * minutes * 60_000, position);
             return Ok(());
         }
-        self.zone_name(position).ok_or_else(|| self.error(self.pos, what))
+        self.zone_name(position)
+            .ok_or_else(|| self.error(self.pos, what))
     }
 
     /// Java's subParseZoneString: the given zone's names first, then UTC's (Java's default zone
@@ -370,7 +395,12 @@ impl Parser<'_> {
             }
         }
         let (zone, names, index) = found?;
-        let all = [names.long_std, names.short_std, names.long_dst, names.short_dst];
+        let all = [
+            names.long_std,
+            names.short_std,
+            names.long_dst,
+            names.short_dst,
+        ];
         let same_name = index < 2 && all[index].eq_ignore_ascii_case(all[index + 2]);
         let dst_amount = if index >= 2 { names.dst_savings_ms } else { 0 };
         if !(same_name || (index >= 2 && dst_amount == 0)) {
@@ -402,7 +432,9 @@ impl Parser<'_> {
             _ => return Err(self.error(self.pos, what)),
         };
         self.pos += 1;
-        let minutes = self.numeric_zone(count, count == 3).ok_or_else(|| self.error(self.pos, what))?;
+        let minutes = self
+            .numeric_zone(count, count == 3)
+            .ok_or_else(|| self.error(self.pos, what))?;
         self.set_offset(sign * minutes * 60_000, position);
         Ok(())
     }
@@ -410,7 +442,12 @@ impl Parser<'_> {
     /// Java's subParseNumericZone: `hh[[:]mm]` after the sign, as minutes; with `colon`, one
     /// hour digit is allowed (GMT+2:00).
     fn numeric_zone(&mut self, count: usize, colon: bool) -> Option<i64> {
-        let digit = |p: usize| self.bytes.get(p).filter(|b| b.is_ascii_digit()).map(|b| i64::from(b - b'0'));
+        let digit = |p: usize| {
+            self.bytes
+                .get(p)
+                .filter(|b| b.is_ascii_digit())
+                .map(|b| i64::from(b - b'0'))
+        };
         let mut p = self.pos;
         let mut hours = digit(p)?;
         p += 1;
@@ -451,9 +488,16 @@ impl Parser<'_> {
 /// Java's matchZoneString: which of long/short standard, long/short daylight (0-3) prefixes the
 /// text, ignoring case, checked in that order.
 fn match_zone(rest: &[u8], names: &ZoneNames) -> Option<usize> {
-    [names.long_std, names.short_std, names.long_dst, names.short_dst]
-        .iter()
-        .position(|n| !n.is_empty() && rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes()))
+    [
+        names.long_std,
+        names.short_std,
+        names.long_dst,
+        names.short_dst,
+    ]
+    .iter()
+    .position(|n| {
+        !n.is_empty() && rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes())
+    })
 }
 
 /// The calendar field, accepted range and description of a plain numeric letter.
@@ -540,7 +584,11 @@ fn time_of_day(b: &Builder) -> i64 {
 
 /// The proleptic year from YEAR and ERA (1970 AD when absent).
 fn proleptic_year(b: &Builder, field: usize) -> i64 {
-    let year = if b.is_set(field) { b.value[field] } else { 1970 };
+    let year = if b.is_set(field) {
+        b.value[field]
+    } else {
+        1970
+    };
     if b.is_set(ERA) && b.value[ERA] == 0 {
         1 - year
     } else {
@@ -561,8 +609,16 @@ fn first_week_start(julian: bool, year: i64) -> i64 {
 /// GregorianCalendar.setWeekDate: week year + week of year + day of week.
 fn week_date_days(b: &Builder) -> i64 {
     let year = proleptic_year(b, WEEK_YEAR);
-    let week = if b.is_set(WEEK_OF_YEAR) { b.value[WEEK_OF_YEAR] } else { 1 };
-    let dow = if b.is_set(DAY_OF_WEEK) { b.value[DAY_OF_WEEK] } else { 1 };
+    let week = if b.is_set(WEEK_OF_YEAR) {
+        b.value[WEEK_OF_YEAR]
+    } else {
+        1
+    };
+    let dow = if b.is_set(DAY_OF_WEEK) {
+        b.value[DAY_OF_WEEK]
+    } else {
+        1
+    };
     first_week_start(year <= CUTOVER_YEAR, year) + (dow - 1).rem_euclid(7) + 7 * (week - 1)
 }
 
@@ -636,7 +692,13 @@ fn date_days(b: &Builder, text: &str) -> Result<i64, DateParseError> {
 
 /// GregorianCalendar.getFixedDate for one calendar system, refusing days past the month's or
 /// year's end instead of rolling them over.
-fn fixed_date(b: &Builder, julian: bool, year: i64, mode: DateMode, text: &str) -> Result<i64, DateParseError> {
+fn fixed_date(
+    b: &Builder,
+    julian: bool,
+    year: i64,
+    mode: DateMode,
+    text: &str,
+) -> Result<i64, DateParseError> {
     let month = match mode {
         DateMode::DayOfYear | DateMode::WeekOfYear => 1,
         _ => b.get(MONTH) + 1,
@@ -671,7 +733,11 @@ fn fixed_date(b: &Builder, julian: bool, year: i64, mode: DateMode, text: &str) 
         }
         DateMode::DayOfWeekInMonth => {
             let dow = if dow_set { b.value[DAY_OF_WEEK] } else { 1 };
-            let n = if b.is_set(DAY_OF_WEEK_IN_MONTH) { b.value[DAY_OF_WEEK_IN_MONTH] } else { 1 };
+            let n = if b.is_set(DAY_OF_WEEK_IN_MONTH) {
+                b.value[DAY_OF_WEEK_IN_MONTH]
+            } else {
+                1
+            };
             dow_on_or_before(first + 7 * n - 1, dow)
         }
         DateMode::DayOfYear => {
