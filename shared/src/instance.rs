@@ -520,7 +520,8 @@ fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationError
 }
 
 /// An instance's id: a positive integer as Open Connectors uses, below 2^53 so JSON keeps it exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct InstanceId(pub u64);
 
 impl InstanceId {

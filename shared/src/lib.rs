@@ -1,15 +1,18 @@
 //! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
 
 pub mod callback_url;
+pub mod change;
 pub mod ceql;
 pub mod credentials;
 pub mod date_pattern;
 pub mod element;
+pub mod event;
 pub mod field_error;
 pub mod id_field;
 pub mod instance;
 pub mod json_bool;
 pub mod json_kind;
+pub mod poller;
 pub mod ports;
 pub mod refresh_interval;
 pub mod resource_poll;

@@ -37,6 +37,45 @@ const MIGRATIONS: &[&str] = &[
         updated_date TEXT NOT NULL
     );
     CREATE INDEX instances_by_organization ON instances (organization_id, created_date);",
+    // 2: polling state: leases, watermarks, the seen-ledger, the event queue, the poll log.
+    "CREATE TABLE leases (
+        instance_id INTEGER PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE watermarks (
+        instance_id INTEGER NOT NULL,
+        resource TEXT NOT NULL,
+        last_poll_start TEXT NOT NULL,
+        PRIMARY KEY (instance_id, resource)
+    );
+    CREATE TABLE seen_ledger (
+        event_id TEXT PRIMARY KEY,
+        instance_id INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX seen_ledger_by_expiry ON seen_ledger (expires_at_ms);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        instance_id INTEGER NOT NULL,
+        element_key TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        event_date TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'NEW',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX events_by_instance ON events (instance_id, seq);
+    CREATE INDEX events_by_status ON events (status, seq);
+    CREATE TABLE poll_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_id INTEGER NOT NULL,
+        entry TEXT NOT NULL
+    );
+    CREATE INDEX poll_log_by_instance ON poll_log (instance_id, id);",
 ];
 
 /// Brings the schema to the latest version inside a transaction per step.

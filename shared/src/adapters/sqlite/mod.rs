@@ -2,6 +2,7 @@
 
 mod instances;
 mod migrations;
+mod polling;
 mod tenants;
 
 use std::path::Path;
