@@ -8,15 +8,17 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, LocalResult, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, Tz};
 
 /// 1900-01-01T00:00:00Z in epoch milliseconds: where Java's ZoneInfo transition table starts.
 const UTC1900_MS: i64 = -2_208_988_800_000;
-/// A fixed instant (2100-01-01T00:00Z) at which a zone's "raw" offset is read, so results never
+/// A fixed instant (2099-01-01T00:00Z) at which a zone's "raw" offset is read, so results never
 /// depend on the clock; Java's raw offset is the zone's latest standard offset.
-const RAW_REFERENCE_MS: i64 = 4_102_444_800_000;
+const RAW_REFERENCE_MS: i64 = 4_070_908_800_000;
 const MS_PER_DAY: i64 = 86_400_000;
+/// 2100-01-01T00:00Z: chrono-tz has no DST transitions from here on (see `rules_shift_ms`).
+const RULES_END_MS: i64 = 4_102_444_800_000;
 
 /// A time zone id parsed once (IANA name, GMT/UTC or a `GMT+hh:mm` custom offset), then used to
 /// format and parse many dates without further lookups.
@@ -170,24 +172,10 @@ impl TimeZoneSpec {
             },
             Kind::Iana { tz, raw_s, .. } => {
                 if utc_ms < UTC1900_MS {
-                    return OffsetInfo {
-                        total_ms: i64::from(raw_s) * 1000,
-                        dst: false,
-                    };
+                    return raw_info(raw_s);
                 }
-                match DateTime::from_timestamp_millis(utc_ms) {
-                    Some(d) => {
-                        let o = tz.offset_from_utc_datetime(&d.naive_utc());
-                        OffsetInfo {
-                            total_ms: i64::from(o.fix().local_minus_utc()) * 1000,
-                            dst: o.dst_offset().num_seconds() != 0,
-                        }
-                    }
-                    None => OffsetInfo {
-                        total_ms: i64::from(raw_s) * 1000,
-                        dst: false,
-                    },
-                }
+                let shift = rules_shift_ms(utc_ms);
+                tz_info(tz, utc_ms - shift).unwrap_or(raw_info(raw_s))
             }
         }
     }
@@ -197,16 +185,17 @@ impl TimeZoneSpec {
         match self.kind {
             Kind::Fixed { offset_s } => i64::from(offset_s) * 1000,
             Kind::Iana { tz, raw_s, .. } => {
+                let raw_ms = i64::from(raw_s) * 1000;
                 if utc_ms < UTC1900_MS {
-                    return i64::from(raw_s) * 1000;
+                    return raw_ms;
                 }
-                DateTime::from_timestamp_millis(utc_ms)
+                DateTime::from_timestamp_millis(utc_ms - rules_shift_ms(utc_ms))
                     .map(|d| {
                         tz.offset_from_utc_datetime(&d.naive_utc())
                             .base_utc_offset()
                             .num_milliseconds()
                     })
-                    .unwrap_or(i64::from(raw_s) * 1000)
+                    .unwrap_or(raw_ms)
             }
         }
     }
@@ -214,27 +203,73 @@ impl TimeZoneSpec {
     /// Converts a local wall-clock time (epoch millis as if local were UTC) to an instant the way
     /// Java's lenient GregorianCalendar does: a time in a DST gap is read with the offset before
     /// the transition (so it moves forward by the gap), a time in an overlap takes the offset
-    /// after the transition (the later instant, usually standard time).
+    /// after the transition (the later instant, usually standard time); the same after 2100.
     pub(crate) fn wall_to_utc(&self, wall_ms: i64) -> i64 {
         match self.kind {
             Kind::Fixed { offset_s } => wall_ms - i64::from(offset_s) * 1000,
             Kind::Iana { tz, raw_s, start_s } => {
+                let raw_ms = i64::from(raw_s) * 1000;
                 if wall_ms < UTC1900_MS + i64::from(start_s) * 1000 {
-                    return wall_ms - i64::from(raw_s) * 1000;
+                    return wall_ms - raw_ms;
                 }
-                let Some(naive) = DateTime::from_timestamp_millis(wall_ms).map(|d| d.naive_utc())
+                let shift = rules_shift_ms(wall_ms);
+                let wall = wall_ms - shift;
+                let Some(naive) = DateTime::from_timestamp_millis(wall).map(|d| d.naive_utc())
                 else {
-                    return wall_ms - i64::from(raw_s) * 1000;
+                    return wall_ms - raw_ms;
                 };
                 let offset_ms = match tz.offset_from_local_datetime(&naive) {
                     LocalResult::Single(o) => offset_ms(&o.fix()),
                     LocalResult::Ambiguous(_, later) => offset_ms(&later.fix()),
-                    LocalResult::None => self.info_at(wall_ms - MS_PER_DAY).total_ms,
+                    LocalResult::None => {
+                        tz_info(tz, wall - MS_PER_DAY)
+                            .unwrap_or(raw_info(raw_s))
+                            .total_ms
+                    }
                 };
                 wall_ms - offset_ms
             }
         }
     }
+}
+
+fn raw_info(raw_s: i32) -> OffsetInfo {
+    OffsetInfo {
+        total_ms: i64::from(raw_s) * 1000,
+        dst: false,
+    }
+}
+
+/// chrono-tz's offset at an instant, without Java's adjustments.
+fn tz_info(tz: Tz, utc_ms: i64) -> Option<OffsetInfo> {
+    let d = DateTime::from_timestamp_millis(utc_ms)?;
+    let o = tz.offset_from_utc_datetime(&d.naive_utc());
+    Some(OffsetInfo {
+        total_ms: i64::from(o.fix().local_minus_utc()) * 1000,
+        dst: o.dst_offset().num_seconds() != 0,
+    })
+}
+
+/// How far to move an instant from 2100 on back to a year with the same calendar (leap year
+/// and weekday of January 1) in 2072-2099: chrono-tz's tables carry no DST transitions after
+/// 2099, while Java keeps applying the zone's last rules, which give the same dates in such a
+/// year. Zero before 2100.
+fn rules_shift_ms(ms: i64) -> i64 {
+    if ms < RULES_END_MS {
+        return 0;
+    }
+    let Some(year) = DateTime::from_timestamp_millis(ms).map(|d| d.year()) else {
+        return 0;
+    };
+    let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1);
+    let Some(target) = jan1(year) else {
+        return 0;
+    };
+    let leap = |y: i32| NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+    (2072..2100)
+        .filter_map(|y| jan1(y).map(|d| (y, d)))
+        .find(|(y, d)| leap(*y) == leap(year) && d.weekday() == target.weekday())
+        .map_or(0, |(_, d)| (target - d).num_milliseconds())
 }
 
 fn offset_ms(o: &FixedOffset) -> i64 {

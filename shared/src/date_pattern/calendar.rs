@@ -116,6 +116,8 @@ pub(crate) struct Fields {
     pub week_of_year: i64,
     pub week_of_month: i64,
     pub week_year: i64,
+    /// Java's DAY_OF_WEEK_IN_MONTH, counted from the month's first day even in October 1582.
+    pub day_of_week_in_month: i64,
 }
 
 impl Fields {
@@ -130,10 +132,16 @@ impl Fields {
         } else {
             days_to_gregorian(days)
         };
+        let month_day = if year == CUTOVER_YEAR && month == 10 && !julian {
+            days - julian_to_days(year, 10, 1) + 1
+        } else {
+            day
+        };
         let mut f = Fields {
             year,
             month,
             day,
+            day_of_week_in_month: (month_day - 1) / 7 + 1,
             day_of_week: day_of_week(days),
             millis_of_day,
             ..Fields::default()

@@ -52,7 +52,7 @@ fn write_field(
         Letter::WeekOfMonth => pad(out, f.week_of_month, count, usize::MAX),
         Letter::DayOfYear => pad(out, f.day_of_year, count, usize::MAX),
         Letter::DayOfMonth => pad(out, f.day, count, usize::MAX),
-        Letter::DayOfWeekInMonth => pad(out, (f.day - 1) / 7 + 1, count, usize::MAX),
+        Letter::DayOfWeekInMonth => pad(out, f.day_of_week_in_month, count, usize::MAX),
         Letter::DayName => {
             let index = usize::try_from(f.day_of_week - 1).unwrap_or(0).min(6);
             out.push_str(if count >= 4 {

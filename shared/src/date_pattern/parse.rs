@@ -676,11 +676,15 @@ fn select_date_mode(b: &Builder) -> DateMode {
 }
 
 /// Days since 1970-01-01 from the selected date fields, in the calendar Java uses for the year
-/// (Julian before 1582, Gregorian after, and in 1582 whichever lands on its side of the cutover).
+/// (Julian before 1582, Gregorian after; in 1582 Julian for day/week-of-year, else whichever
+/// lands on its side of the cutover).
 fn date_days(b: &Builder, text: &str) -> Result<i64, DateParseError> {
     let year = proleptic_year(b, YEAR);
     let mode = select_date_mode(b);
     if year == CUTOVER_YEAR {
+        if matches!(mode, DateMode::DayOfYear | DateMode::WeekOfYear) {
+            return fixed_date(b, true, year, mode, text);
+        }
         let gregorian = fixed_date(b, false, year, mode, text)?;
         if gregorian >= CUTOVER_DAY {
             return Ok(gregorian);

@@ -8,13 +8,12 @@
 //   parse_cases.jsonl:  {"pattern","zone","text","millis"}      millis = parse(text)
 //
 // Choices and exclusions, each for a reason:
-// - Instants start at 1900 only for zone-sensitive data in the Java-vs-tzdb sense: before 1900
-//   Java's ZoneInfo uses each zone's current raw offset (no LMT); pollhook reproduces that, so
-//   old instants are included too (years -500..1900, incl. BC and the Julian calendar).
-// - DST instants stay before 2100: Java's ZoneInfo table ends at 2100 and uses a SimpleTimeZone
-//   rule after it; far-future instants (years 10000+) are used with fixed-offset zones only.
-// - The Gregorian cutover year 1582 and 1583 are skipped for week/day-of-year fields (w, W, D, Y),
-//   where Java's calendar has special slow paths for the shortened year.
+// - Java and tzdb disagree before 1900: Java's ZoneInfo has no local mean time and uses each
+//   zone's current raw offset there. pollhook reproduces that, so old instants are included
+//   (years -1000..1900, BC, the Julian calendar and the 1582 cutover).
+// - After 2100 Java's ZoneInfo table ends and its last DST rules apply; chrono-tz has no DST
+//   there, which pollhook makes up for, so DST zones get instants up to 2400 too. Years 10000+
+//   are used with fixed-offset zones only (nobody has DST data for them).
 // - Parse cases are Java's own output parsed back, kept only when Java's parse(format(t)) == t,
 //   except the deliberate default-filling patterns (fields missing from the pattern) and the
 //   hand-made DST gap/overlap texts, whose expected value is whatever Java's parse returns.
@@ -108,7 +107,16 @@ public class GenerateDatePatternVectors {
                 }
             }
         }
-        // 4. Random fill to the target size.
+        // 4. The Julian calendar, BC years and week years there, and DST zones after 2100.
+        String[] ancient = { "G yyyy-MM-dd HH:mm:ss.SSS", "G yyyy-MM-dd'T'HH:mm:ss.SSSZ z", "Y YY YYY YYYY YYYYY G",
+            "yyyy-MM-dd F E W w D G", "EEE, d MMM yyyy G", "yy-MM-dd G u", "GGGG y/M/d h:mm a" };
+        for (int k = 0; k < 240; k++) {
+            String p = pick(ancient);
+            String zone = pick(ZONES);
+            long t = k % 3 == 0 ? instantFor(8, zone, p) : instantFor(RND.nextInt(2) == 0 ? 5 : 9, zone, p);
+            addFormat(p, zone, t);
+        }
+        // 5. Random fill to the target size.
         while (formatCount < 2600) {
             String p = RND.nextInt(3) == 0 ? randomPattern() : pick(PATTERNS);
             String zone = pick(ZONES);
@@ -129,6 +137,14 @@ public class GenerateDatePatternVectors {
                 addParse(p, parseZone, text, parsed);
             }
         }
+        for (int k = 0; k < 400; k++) {
+            String p = pick(ancient);
+            String zone = pick(ZONES);
+            long t = instantFor(k % 2 == 0 ? 9 : 8, zone, p);
+            String text = sdf(p, zone).format(new Date(t));
+            Long parsed = parse(p, zone, text);
+            if (parsed != null && parsed == t) addParse(p, zone, text, parsed);
+        }
         for (String p : DEFAULT_FILLING) {
             for (int k = 0; k < 12; k++) {
                 String zone = pick(ZONES);
@@ -143,7 +159,9 @@ public class GenerateDatePatternVectors {
         // Local times inside DST gaps and overlaps, written by hand from the transitions.
         for (String zone : DST_ZONES) {
             ZoneRules rules = ZoneId.of(zone).getRules();
-            for (long t : transitions(zone, 1970, 2099, 10)) {
+            List<Long> chosen = transitions(zone, 1970, 2099, 10);
+            chosen.addAll(transitions(zone, 2101, 2400, 4));
+            for (long t : chosen) {
                 ZoneOffsetTransition tr = rules.nextTransition(Instant.ofEpochMilli(t - 1));
                 if (tr == null) continue;
                 LocalDateTime before = tr.getDateTimeBefore();
@@ -178,24 +196,12 @@ public class GenerateDatePatternVectors {
         }
     }
 
-    static boolean weekSensitive(String p) {
-        String unquoted = p.replaceAll("'[^']*'", "");
-        return unquoted.matches(".*[wWDY].*");
-    }
-
     // Instant kinds: 0-2 modern (1900-2100), 3 year boundary, 4 leap days, 5 before 1900 incl. BC,
-    // 6 after 9999 (fixed-offset zones only), 7 around the Gregorian cutover.
+    // 6 after 9999 (fixed-offset zones only), 7 around the Gregorian cutover, 8 years 2100-2400,
+    // 9 years -1000..1000 (Julian, BC).
     static long instantFor(int kind, String zone, String pattern) {
         boolean fixed = Arrays.asList(FIXED_ZONES).contains(zone);
-        for (;;) {
-            long t = rawInstant(kind, fixed);
-            LocalDate d = LocalDate.ofEpochDay(Math.floorDiv(t, 86_400_000L));
-            if (weekSensitive(pattern) && d.getYear() >= 1581 && d.getYear() <= 1584) {
-                kind = 0;
-                continue;
-            }
-            return t;
-        }
+        return rawInstant(kind, fixed);
     }
 
     static long rawInstant(int kind, boolean fixedZone) {
@@ -212,6 +218,8 @@ public class GenerateDatePatternVectors {
                 return base + (long) (RND.nextDouble() * 4 * 86_400_000L);
             }
             case 5: return between(-500, 1900);
+            case 8: return between(2100, 2400);
+            case 9: return between(-1000, 1000);
             case 6: return fixedZone ? between(10000, 20000) : between(1900, 2100);
             case 7: {
                 long cut = -12219292800000L;
