@@ -136,7 +136,7 @@ impl Clock for SystemClock {
 }
 
 /// One resource's poll as the poll log keeps it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PollLogEntry {
     pub instance_id: u64,
@@ -184,4 +184,25 @@ pub trait PollStore: Send + Sync {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, StoreError>;
     async fn record_poll(&self, entry: &PollLogEntry) -> Result<(), StoreError>;
+}
+
+/// An event as the queue holds it, with its delivery status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Queue order: increasing in the order events were found.
+    pub seq: i64,
+    pub event: crate::event::Event,
+    /// Open Connectors' statuses: NEW until delivery picks it up.
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Read side of the queue and the poll log, for the events and polls API.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// An instance's events in queue order, after `after_seq`, at most `limit`.
+    async fn list_events(&self, instance: InstanceId, after_seq: Option<i64>, limit: u32) -> Result<Vec<EventRecord>, StoreError>;
+    async fn get_event(&self, instance: InstanceId, event_id: &str) -> Result<Option<EventRecord>, StoreError>;
+    /// An instance's most recent poll log entries, newest first.
+    async fn list_polls(&self, instance: InstanceId, limit: u32) -> Result<Vec<PollLogEntry>, StoreError>;
 }
