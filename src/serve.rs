@@ -64,10 +64,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Authorization: User {}, Organization {}", g.user_secret, g.organization_secret);
     }
     let store = Arc::new(store);
-    let app = router(ApiState {
-        instances: store.clone(),
-        tenants: store,
-    });
+    let app = router(ApiState::on_store(store));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

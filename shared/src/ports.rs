@@ -42,6 +42,8 @@ pub trait InstanceStore: Send + Sync {
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError>;
     /// An organization's instances, oldest first.
     async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError>;
+    /// Every instance of every organization, for a scheduler that polls them all.
+    async fn list_all(&self) -> Result<Vec<Instance>, StoreError>;
     /// Replaces a stored instance; false if it no longer exists.
     async fn update(&self, instance: &Instance) -> Result<bool, StoreError>;
     /// Removes an instance; false if it did not exist.
@@ -205,4 +207,29 @@ pub trait EventLog: Send + Sync {
     async fn get_event(&self, instance: InstanceId, event_id: &str) -> Result<Option<EventRecord>, StoreError>;
     /// An instance's most recent poll log entries, newest first.
     async fn list_polls(&self, instance: InstanceId, limit: u32) -> Result<Vec<PollLogEntry>, StoreError>;
+}
+
+/// Why a poll requested through the API did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PollNowError {
+    #[error("a poll of this instance is already running; try again when it ends")]
+    Busy,
+    #[error("events are not enabled for this instance (configuration.event.notification.enabled)")]
+    EventsDisabled,
+    #[error("{0}")]
+    Connector(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs one poll of an instance now (`POST /instances/{id}/poll`).
+#[async_trait]
+pub trait PollTrigger: Send + Sync {
+    async fn poll_now(&self, instance: &Instance) -> Result<Vec<PollLogEntry>, PollNowError>;
+}
+
+/// Element-specific work at registration (e.g. exchanging an OAuth code for tokens).
+#[async_trait]
+pub trait InstanceAuthorizer: Send + Sync {
+    async fn authorize(&self, spec: &mut crate::instance::InstanceSpec) -> Result<(), crate::field_error::FieldError>;
 }

@@ -33,10 +33,7 @@ async fn another_tenants_instance_is_404_and_absent_from_lists() {
     store.upsert_account("acme", "alice", "acme-org", "alice-user").expect("acme");
     store.upsert_account("globex", "bob", "globex-org", "bob-user").expect("globex");
     let store = Arc::new(store);
-    let app = router(ApiState {
-        instances: store.clone(),
-        tenants: store,
-    });
+    let app = router(ApiState::on_store(store));
     let acme = "User alice-user, Organization acme-org";
     let globex = "User bob-user, Organization globex-org";
     let (status, created) = call(&app, "POST", "/instances", acme, Some(SEED)).await;

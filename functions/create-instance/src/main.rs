@@ -28,9 +28,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     store.bootstrap_local_account(org.as_deref(), user.as_deref())?;
     let store = Arc::new(store);
-    let app = router(ApiState {
-        instances: store.clone(),
-        tenants: store,
-    });
+    let app = router(ApiState::on_store(store));
     lambda_http::run(app).await
 }

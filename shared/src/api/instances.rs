@@ -62,7 +62,7 @@ fn not_found(request_id: &RequestId, raw_id: &str) -> ApiError {
 }
 
 /// Loads the instance at `raw_id` if the caller may see it; 404 otherwise, whoever owns it.
-async fn load(state: &ApiState, caller: &Caller, request_id: &RequestId, raw_id: &str) -> Result<Instance, ApiError> {
+pub(super) async fn load(state: &ApiState, caller: &Caller, request_id: &RequestId, raw_id: &str) -> Result<Instance, ApiError> {
     let id = InstanceId::parse(raw_id).ok_or_else(|| not_found(request_id, raw_id))?;
     if caller.instance.is_some_and(|own| own != id) {
         return Err(not_found(request_id, raw_id));
@@ -82,7 +82,13 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     require_account(&caller, &request_id)?;
-    let spec = InstanceSpec::from_body(&body).map_err(|e| ApiError::invalid(&request_id, e))?;
+    let mut spec = InstanceSpec::from_body(&body).map_err(|e| ApiError::invalid(&request_id, e))?;
+    if let Some(authorizer) = &state.authorizer {
+        authorizer
+            .authorize(&mut spec)
+            .await
+            .map_err(|e| ApiError::invalid(&request_id, e.into()))?;
+    }
     let token = generate_secret();
     let now = Utc::now();
     let mut instance = Instance {

@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 mod error;
+mod events;
 mod instances;
 mod request_id;
 
@@ -13,7 +14,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 
-use crate::ports::{InstanceStore, TenantStore};
+use crate::ports::{EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore};
 
 pub use error::ApiError;
 pub use request_id::RequestId;
@@ -26,6 +27,37 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ApiState {
     pub instances: Arc<dyn InstanceStore>,
     pub tenants: Arc<dyn TenantStore>,
+    pub events: Arc<dyn EventLog>,
+    /// Runs `POST /instances/{id}/poll`; None where this deployment polls elsewhere.
+    pub poller: Option<Arc<dyn PollTrigger>>,
+    /// Element work at registration (OAuth code exchange); None skips it.
+    pub authorizer: Option<Arc<dyn InstanceAuthorizer>>,
+}
+
+impl ApiState {
+    /// State over one store that holds tenants, instances and events (SQLite, DynamoDB).
+    pub fn on_store<S>(store: Arc<S>) -> Self
+    where
+        S: InstanceStore + TenantStore + EventLog + 'static,
+    {
+        Self {
+            instances: store.clone(),
+            tenants: store.clone(),
+            events: store,
+            poller: None,
+            authorizer: None,
+        }
+    }
+
+    pub fn with_poller(mut self, poller: Arc<dyn PollTrigger>) -> Self {
+        self.poller = Some(poller);
+        self
+    }
+
+    pub fn with_authorizer(mut self, authorizer: Arc<dyn InstanceAuthorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
+    }
 }
 
 /// The whole public API.
@@ -39,6 +71,10 @@ pub fn router(state: ApiState) -> Router {
                 .patch(instances::patch)
                 .delete(instances::delete),
         )
+        .route("/instances/{id}/events", get(events::list))
+        .route("/instances/{id}/events/{event_id}", get(events::get_one))
+        .route("/instances/{id}/polls", get(events::polls))
+        .route("/instances/{id}/poll", axum::routing::post(events::poll_now))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -186,6 +186,17 @@ impl InstanceStore for SqliteStore {
         .await
     }
 
+    async fn list_all(&self) -> Result<Vec<Instance>, StoreError> {
+        self.call(move |conn, secrets| {
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY created_date, id"))
+                .map_err(unavailable)?;
+            let rows = stmt.query_map([], read_raw).map_err(unavailable)?;
+            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets)).collect()
+        })
+        .await
+    }
+
     async fn update(&self, instance: &Instance) -> Result<bool, StoreError> {
         let instance = instance.clone();
         self.call(move |conn, secrets| {
@@ -213,12 +224,22 @@ impl InstanceStore for SqliteStore {
     async fn delete(&self, organization_id: &str, id: InstanceId) -> Result<bool, StoreError> {
         let org = organization_id.to_owned();
         self.call(move |conn, _| {
-            conn.execute(
-                "DELETE FROM instances WHERE id = ?1 AND organization_id = ?2",
-                params![db_id(id), org],
-            )
-            .map(|n| n == 1)
-            .map_err(unavailable)
+            let tx = conn.transaction().map_err(unavailable)?;
+            let removed = tx
+                .execute(
+                    "DELETE FROM instances WHERE id = ?1 AND organization_id = ?2",
+                    params![db_id(id), org],
+                )
+                .map_err(unavailable)?;
+            if removed == 1 {
+                // Its polling state and queued events go with it: nothing polls or delivers for it again.
+                for table in ["leases", "watermarks", "seen_ledger", "events", "poll_log"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE instance_id = ?1"), [db_id(id)])
+                        .map_err(unavailable)?;
+                }
+            }
+            tx.commit().map_err(unavailable)?;
+            Ok(removed == 1)
         })
         .await
     }

@@ -1,0 +1,134 @@
+//! `/instances/{id}/events`, `/instances/{id}/polls` and `POST /instances/{id}/poll`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::SecondsFormat;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::instances::load;
+use super::request_id::RequestId;
+use super::ApiState;
+use crate::ports::{EventRecord, PollNowError};
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+/// Paging of lists: `limit` (1-1000) and `after` (the `seq` of the last item of the previous page).
+#[derive(Debug, Deserialize)]
+pub struct Paging {
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+impl Paging {
+    fn parse(&self, request_id: &RequestId) -> Result<(u32, Option<i64>), ApiError> {
+        let limit = match &self.limit {
+            None => DEFAULT_LIMIT,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::BAD_REQUEST, request_id, format!("limit: '{raw}' is not a whole number from 1 to {MAX_LIMIT}"))
+                })?,
+        };
+        let after = match &self.after {
+            None => None,
+            Some(raw) => Some(raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::new(StatusCode::BAD_REQUEST, request_id, format!("after: '{raw}' is not a non-negative whole number"))
+            })?),
+        };
+        Ok((limit, after))
+    }
+}
+
+/// Open Connectors' view of one event.
+pub fn event_view(record: &EventRecord) -> Value {
+    let e = &record.event;
+    json!({
+        "id": e.id,
+        "seq": record.seq,
+        "instanceId": e.instance_id.0,
+        "elementKey": e.element_key,
+        "objectType": e.object_type,
+        "objectId": e.object_id,
+        "eventType": e.event_type.as_str(),
+        "date": e.date.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "status": record.status,
+        "createdDate": record.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "raw": e.raw,
+    })
+}
+
+pub async fn list(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>, ApiError> {
+    let (limit, after) = paging.parse(&request_id)?;
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let records = state
+        .events
+        .list_events(instance.id, after, limit)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    Ok(Json(Value::Array(records.iter().map(event_view).collect())))
+}
+
+pub async fn get_one(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path((raw_id, event_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let record = state
+        .events
+        .get_event(instance.id, &event_id)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, &request_id, format!("no event '{event_id}' on instance {raw_id}")))?;
+    Ok(Json(event_view(&record)))
+}
+
+pub async fn polls(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>, ApiError> {
+    let (limit, _) = paging.parse(&request_id)?;
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let entries = state
+        .events
+        .list_polls(instance.id, limit)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    Ok(Json(json!(entries)))
+}
+
+pub async fn poll_now(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let Some(trigger) = &state.poller else {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, &request_id, "this deployment runs no poller"));
+    };
+    match trigger.poll_now(&instance).await {
+        Ok(entries) => Ok(Json(json!({"instanceId": instance.id.0, "resources": entries}))),
+        Err(PollNowError::Busy) => Err(ApiError::new(StatusCode::CONFLICT, &request_id, PollNowError::Busy.to_string())),
+        Err(e @ PollNowError::EventsDisabled) => Err(ApiError::new(StatusCode::CONFLICT, &request_id, e.to_string())),
+        Err(e @ PollNowError::Connector(_)) => Err(ApiError::new(StatusCode::BAD_GATEWAY, &request_id, e.to_string())),
+        Err(PollNowError::Store(e)) => Err(ApiError::store(&request_id, e)),
+    }
+}
