@@ -168,7 +168,7 @@ impl Fields {
         self.week_of_month = week_number(month1, days);
         let mut woy = week_number(jan1, days);
         if woy >= 52 {
-            let next_jan1 = date_to_days(y + 1 <= CUTOVER_YEAR, y + 1, 1, 1);
+            let next_jan1 = date_to_days(y < CUTOVER_YEAR, y + 1, 1, 1);
             let next_first = dow_on_or_before(next_jan1 + 6, 1);
             if next_first - next_jan1 >= 1 && days >= next_first - 7 {
                 woy = 1;

@@ -124,9 +124,34 @@ fn write_year(out: &mut String, year: i64, count: usize) {
     }
 }
 
+/// "00" to "99", so the common two- and four-digit fields are pushed as whole slices.
+const PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+                     40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+                     8081828384858687888990919293949596979899";
+
+fn pair(v: i64) -> &'static str {
+    let i = usize::try_from(v).unwrap_or(0).min(99) * 2;
+    PAIRS.get(i..i + 2).unwrap_or("00")
+}
+
 /// Java's zeroPaddingNumber through DecimalFormat: a minus sign for negatives, then the lowest
 /// `max` digits of the magnitude, zero-padded to at least `min` digits. Never allocates.
 pub(crate) fn pad(out: &mut String, value: i64, min: usize, max: usize) {
+    if max >= 4 {
+        if (0..100).contains(&value) && min <= 2 {
+            if min == 2 || value >= 10 {
+                out.push_str(pair(value));
+            } else {
+                out.push(char::from(b'0' + value as u8));
+            }
+            return;
+        }
+        if (1000..10_000).contains(&value) && min <= 4 {
+            out.push_str(pair(value / 100));
+            out.push_str(pair(value % 100));
+            return;
+        }
+    }
     if value < 0 {
         out.push('-');
     }

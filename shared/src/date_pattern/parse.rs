@@ -30,6 +30,10 @@ const DST_OFFSET: usize = 16;
 const WEEK_YEAR: usize = 17;
 const FIELD_COUNT: usize = 18;
 
+/// Local times beyond ±300,000 years cannot become a chrono instant; refusing them early keeps
+/// the offset arithmetic clear of overflow.
+const MAX_WALL_MS: i64 = 300_000 * 366 * MS_PER_DAY;
+
 /// Numbers longer than this cannot be a valid field; refusing them avoids overflow.
 const MAX_DIGITS: usize = 15;
 
@@ -546,6 +550,7 @@ fn resolve(b: &Builder, zone: &TimeZoneSpec, text: &str) -> Result<i64, DatePars
     let wall = days
         .checked_mul(MS_PER_DAY)
         .and_then(|ms| ms.checked_add(time_of_day))
+        .filter(|ms| ms.abs() <= MAX_WALL_MS)
         .ok_or_else(|| DateParseError::OutOfRange { text: clip(text) })?;
     let zone_set = b.is_set(ZONE_OFFSET);
     let dst_set = b.is_set(DST_OFFSET);

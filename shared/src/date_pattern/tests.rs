@@ -112,6 +112,31 @@ fn explains_parse_errors() {
     assert!(compile("").parse("x", &utc()).is_err());
 }
 
+#[test]
+fn survives_extreme_inputs() {
+    let at = DateTime::from_timestamp_millis(8_000_000_000_000_000).expect("far future");
+    let p = compile("yyyyyyyyyyyyyyyyyyyy G Y");
+    assert_eq!(p.format(at, &utc()), "00000000000000255479 AD 255479");
+    let week_years = compile("Y-MM-dd HH:mm");
+    for text in [
+        "-292000000-01-01 00:00",
+        "999999999999999-12-31 23:59",
+        "9999999999999999-01-01 00:00",
+    ] {
+        assert!(week_years.parse(text, &utc()).is_err(), "{text}");
+    }
+    let zoned = compile("HH:mm z");
+    for text in [
+        "10:00 GMT+",
+        "10:00 GMT+2",
+        "10:00 +24",
+        "10:00 Mars",
+        "10:00 é",
+    ] {
+        assert!(zoned.parse(text, &utc()).is_err(), "{text}");
+    }
+}
+
 proptest! {
     #[test]
     fn compile_never_panics(pattern in "\\PC{0,40}") {
