@@ -6,6 +6,7 @@ pub mod ceql;
 pub mod credentials;
 pub mod date_pattern;
 pub mod element;
+pub mod elements;
 pub mod event;
 pub mod field_error;
 pub mod id_field;
@@ -23,5 +24,10 @@ pub mod url_template;
 
 #[cfg(feature = "api")]
 pub mod api;
+
+#[cfg(feature = "elements")]
+pub mod poll_runner;
+#[cfg(feature = "elements")]
+pub mod scheduler;
 
 pub mod adapters;

@@ -1,0 +1,1 @@
+//! Connectors over real HTTP (being written).
