@@ -7,6 +7,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
+use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
+use pollhook_core::poller::PollerSettings;
+use pollhook_core::ports::SystemClock;
+use pollhook_core::scheduler::{self, SchedulerSettings};
 
 use crate::key_file;
 
@@ -21,6 +25,15 @@ pub struct ServeArgs {
     /// Key file for secrets at rest, used when POLLHOOK_SECRET_KEY is unset [default: <db>.key].
     #[arg(long, env = "POLLHOOK_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// Polls running at once across all instances.
+    #[arg(long, env = "POLLHOOK_POLL_CONCURRENCY", default_value_t = 8)]
+    poll_concurrency: usize,
+    /// Seconds each poll reads behind the last poll's start (clock skew, vendor lag).
+    #[arg(long, env = "POLLHOOK_LOOKBACK_SECS", default_value_t = 60)]
+    lookback_secs: u64,
+    /// Timeout of one vendor call, in seconds.
+    #[arg(long, env = "POLLHOOK_VENDOR_TIMEOUT_SECS", default_value_t = 30)]
+    vendor_timeout_secs: u64,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "POLLHOOK_LOG_JSON")]
     log_json: bool,
@@ -64,17 +77,58 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Authorization: User {}, Organization {}", g.user_secret, g.organization_secret);
     }
     let store = Arc::new(store);
-    let app = router(ApiState::on_store(store));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.vendor_timeout_secs.max(1)))
+        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let runner = Arc::new(PollRunner {
+        instances: store.clone(),
+        polls: store.clone(),
+        client: client.clone(),
+        clock: Arc::new(SystemClock),
+        settings: PollerSettings {
+            lookback: std::time::Duration::from_secs(args.lookback_secs),
+            ..PollerSettings::default()
+        },
+    });
+    let app = router(
+        ApiState::on_store(store.clone())
+            .with_poller(runner.clone())
+            .with_authorizer(Arc::new(ElementAuthorizer { client })),
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler_settings = SchedulerSettings {
+        concurrency: args.poll_concurrency.max(1),
+        ..SchedulerSettings::default()
+    };
+    let mut scheduler_rx = stop_rx.clone();
+    let scheduler = tokio::spawn(scheduler::run(runner, store, scheduler_settings, async move {
+        let _ = scheduler_rx.wait_for(|stop| *stop).await;
+    }));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(address = %addr, db = %args.db.display(), "pollhook listening");
     println!("pollhook listening on http://{addr}");
+    // Responses go out without Nagle's 40 ms delay.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
         .await
         .context("server error")?;
+    drop(stop_rx);
+    if let Err(e) = scheduler.await {
+        tracing::error!(error = %e, "scheduler stopped abnormally");
+    }
     tracing::info!("pollhook stopped");
     Ok(())
 }

@@ -25,4 +25,9 @@ pub mod url_template;
 #[cfg(feature = "api")]
 pub mod api;
 
+#[cfg(feature = "elements")]
+pub mod poll_runner;
+#[cfg(feature = "elements")]
+pub mod scheduler;
+
 pub mod adapters;
