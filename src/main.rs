@@ -3,6 +3,7 @@
 mod key_file;
 mod preview_url;
 mod serve;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +20,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print a poll URL template expanded for a given instant, to check it before registering.
     PreviewUrl(preview_url::PreviewArgs),
+    /// Run a vendor API simulator (Sage CRM or Sage Accounting) with an admin API, for demos and tests.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -26,6 +29,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::PreviewUrl(args) => preview_url::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

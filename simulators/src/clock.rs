@@ -1,0 +1,76 @@
+//! The simulator clock: follows real time with an offset once set, or stays frozen, so tests
+//! can move time (token expiry, record dates) without sleeping.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Real time plus an offset (zero until the clock is set).
+    Following(Duration),
+    /// A fixed instant that only moves when advanced.
+    Frozen(DateTime<Utc>),
+}
+
+/// A settable clock shared by every handler of one simulator.
+#[derive(Debug)]
+pub struct Clock {
+    mode: Mutex<Mode>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            mode: Mutex::new(Mode::Following(Duration::zero())),
+        }
+    }
+}
+
+impl Clock {
+    /// The simulator's current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        match *self.lock() {
+            Mode::Following(offset) => Utc::now() + offset,
+            Mode::Frozen(at) => at,
+        }
+    }
+
+    /// Whether the clock is frozen.
+    pub fn is_frozen(&self) -> bool {
+        matches!(*self.lock(), Mode::Frozen(_))
+    }
+
+    /// Sets the current instant; it keeps following real time unless frozen.
+    pub fn set(&self, now: DateTime<Utc>) {
+        let mut mode = self.lock();
+        *mode = match *mode {
+            Mode::Following(_) => Mode::Following(now - Utc::now()),
+            Mode::Frozen(_) => Mode::Frozen(now),
+        };
+    }
+
+    /// Moves the clock by `by` (may be negative).
+    pub fn advance(&self, by: Duration) {
+        let mut mode = self.lock();
+        *mode = match *mode {
+            Mode::Following(offset) => Mode::Following(offset + by),
+            Mode::Frozen(at) => Mode::Frozen(at + by),
+        };
+    }
+
+    /// Freezes the clock at its current instant, or lets it follow real time again from there.
+    pub fn set_frozen(&self, frozen: bool) {
+        let mut mode = self.lock();
+        *mode = match (*mode, frozen) {
+            (Mode::Following(offset), true) => Mode::Frozen(Utc::now() + offset),
+            (Mode::Frozen(at), false) => Mode::Following(at - Utc::now()),
+            (m, _) => m,
+        };
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Mode> {
+        // A poisoned lock only means a panic elsewhere; the mode itself is always valid.
+        self.mode.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,69 @@
+//! Lenient ISO-8601 parsing (what vendors accept in filters and what admin bodies may carry)
+//! and the vendors' output format.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+/// Parses RFC 3339 / ISO-8601 with or without offset, fractional seconds or time part.
+/// A value without an offset is taken as UTC (the simulated servers run in UTC).
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if text.len() < 10 || !text.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+/// `yyyy-MM-ddTHH:mm:ssZ`, the format both simulated vendors write dates in.
+pub fn format_instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_usual_shapes_to_the_same_instant() {
+        let want = parse_instant("2024-05-01T10:20:30Z").expect("rfc3339");
+        for text in [
+            "2024-05-01T12:20:30+02:00",
+            "2024-05-01T10:20:30",
+            "2024-05-01 10:20:30",
+            "2024-05-01T10:20:30.000Z",
+            "2024-05-01T12:20:30+0200",
+        ] {
+            assert_eq!(parse_instant(text), Some(want), "{text}");
+        }
+        assert_eq!(format_instant(want), "2024-05-01T10:20:30Z");
+        assert_eq!(
+            parse_instant("2024-05-01").map(format_instant).as_deref(),
+            Some("2024-05-01T00:00:00Z")
+        );
+        assert_eq!(parse_instant("yesterday"), None);
+        assert_eq!(parse_instant("43"), None);
+    }
+}
