@@ -164,6 +164,7 @@ impl InstanceSpec {
     ) -> Result<Self, ValidationErrors> {
         check_element_fields(element, &configuration, &provider_data, &mut errors);
         let events = parse_events(&configuration, &mut errors);
+        check_resources_translate(element, &events, &mut errors);
         errors.into_result(()).map(|()| Self {
             name,
             element,
@@ -447,6 +448,18 @@ fn check_element_fields(
                 "providerData.code",
                 format!("required for element '{element}': the OAuth authorization grant code"),
             );
+        }
+    }
+}
+
+/// Each resource URL must be expressible as a call to the element's vendor; checked once at
+/// registration (with the template expanded at a sample instant) rather than at every poll.
+fn check_resources_translate(element: ElementKey, events: &EventSettings, errors: &mut ValidationErrors) {
+    let sample = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(19_000);
+    for (name, resource) in &events.resources {
+        let url = resource.url.expand(sample, &resource.url_zone);
+        if let Err(message) = crate::elements::check_resource(element, name, &url) {
+            errors.push(format!("configuration.{POLLER_CONFIGURATION}.{name}.url"), message);
         }
     }
 }

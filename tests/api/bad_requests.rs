@@ -90,6 +90,8 @@ fn cases() -> Vec<Case> {
         case("idField malformed", with(|b| { accounts(b).insert("idField".into(), json!("data..id")); }), 400, "configuration.event.poller.configuration.accounts.idField: empty segment"),
         case("pageSize zero", with(|b| { accounts(b).insert("pageSize".into(), json!(0)); }), 400, "configuration.event.poller.configuration.accounts.pageSize: expected a whole number from 1"),
         case("unknown resource key", with(|b| { accounts(b).insert("idFeild".into(), json!("key")); }), 400, "configuration.event.poller.configuration.accounts.idFeild: unknown key"),
+        case("url with a broken where clause", with(|b| { accounts(b).insert("url".into(), json!("/hubs/crm/accounts?where=Comp_UpdatedDate>>'${gmtDate}'")); }), 400, "configuration.event.poller.configuration.accounts.url: where=Comp_UpdatedDate>>'2022-01-08T00:00:00Z': expected a value after '>'"),
+        case("url naming a resource the element lacks", with(|b| { accounts(b).insert("url".into(), json!("/hubs/crm/widgets?where=x>'${gmtDate}'")); }), 400, "configuration.event.poller.configuration.accounts.url: Sage CRM has no resource 'widgets'"),
         case("name missing", with(|b| { b.as_object_mut().expect("obj").remove("name"); }), 400, "name: required"),
         case("tags not strings", with(|b| b["tags"] = json!([1])), 400, "tags[0]: expected a string"),
         case("sageone without code", {
