@@ -4,4 +4,5 @@ mod auth;
 mod bad_requests;
 mod helpers;
 mod lifecycle;
+mod polling;
 mod seed_bodies;
