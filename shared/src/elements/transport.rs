@@ -1,6 +1,6 @@
 //! One GET of one page over HTTP: timeouts, status codes and bodies mapped onto `ConnectorError`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -17,12 +17,14 @@ pub const MAX_BODY: usize = 64 * 1024 * 1024;
 const SNIPPET: usize = 300;
 
 /// Sends `request` with the per-request timeout and returns the response if it is a success.
+/// The ceiling wraps the call rather than using `RequestBuilder::timeout`, which would replace
+/// a shorter timeout the caller's client already has.
 pub async fn send(request: RequestBuilder) -> Result<Response, ConnectorError> {
-    let response = request
-        .timeout(REQUEST_TIMEOUT)
-        .send()
+    let started = Instant::now();
+    let response = tokio::time::timeout(REQUEST_TIMEOUT, request.send())
         .await
-        .map_err(request_error)?;
+        .map_err(|_| ConnectorError::Timeout(REQUEST_TIMEOUT))?
+        .map_err(|e| request_error(e, started))?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -38,14 +40,21 @@ pub async fn send(request: RequestBuilder) -> Result<Response, ConnectorError> {
 
 /// Reads a success response as JSON, one page at most `MAX_BODY` long.
 pub async fn json(response: Response) -> Result<Value, ConnectorError> {
-    let body = read_body(response).await?;
+    let body = tokio::time::timeout(REQUEST_TIMEOUT, read_body(response))
+        .await
+        .map_err(|_| ConnectorError::Timeout(REQUEST_TIMEOUT))??;
     serde_json::from_slice(&body)
         .map_err(|e| ConnectorError::MalformedPage(format!("not JSON ({e}): {}", snippet(&body))))
 }
 
 async fn read_body(mut response: Response) -> Result<Vec<u8>, ConnectorError> {
+    let started = Instant::now();
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| request_error(e, started))?
+    {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ConnectorError::MalformedPage(format!(
                 "the page is larger than {} MiB; lower the page size",
@@ -74,10 +83,11 @@ pub fn status_error(
     }
 }
 
-/// Maps a transport failure: timeouts, refused connections, broken bodies.
-pub fn request_error(error: reqwest::Error) -> ConnectorError {
+/// Maps a transport failure: timeouts (reporting the time waited since `started`), refused
+/// connections, broken bodies.
+pub fn request_error(error: reqwest::Error, started: Instant) -> ConnectorError {
     if error.is_timeout() {
-        ConnectorError::Timeout(REQUEST_TIMEOUT)
+        ConnectorError::Timeout(started.elapsed())
     } else if error.is_decode() || error.is_body() {
         ConnectorError::MalformedPage(format!("the body could not be read: {error}"))
     } else {

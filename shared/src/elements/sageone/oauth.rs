@@ -131,22 +131,26 @@ mod client {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        let response = client
-            .post(url)
-            .timeout(REQUEST_TIMEOUT)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(body)
-            .send()
+        let call = async {
+            let response = client
+                .post(url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .header(reqwest::header::ACCEPT, "application/json")
+                .body(body)
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            Ok::<_, reqwest::Error>((status, response.bytes().await?))
+        };
+        // Wrapped rather than `RequestBuilder::timeout`, so a shorter client timeout still holds.
+        let (status, bytes) = tokio::time::timeout(REQUEST_TIMEOUT, call)
             .await
-            .map_err(|e| TokenError::Unreachable(error_text(&e)))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
+            .map_err(|_| {
+                TokenError::Unreachable(format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()))
+            })?
             .map_err(|e| TokenError::Unreachable(error_text(&e)))?;
         match status {
             200..=299 => {
