@@ -76,6 +76,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("Generated account secrets (shown once; set POLLHOOK_ORGANIZATION_SECRET / POLLHOOK_USER_SECRET to choose your own):");
         println!("  Authorization: User {}, Organization {}", g.user_secret, g.organization_secret);
     }
+    let stale = store.clear_leases()?;
+    if stale > 0 {
+        tracing::warn!(leases = stale, "cleared poll leases left by a previous process that did not stop cleanly");
+    }
     let store = Arc::new(store);
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(args.vendor_timeout_secs.max(1)))

@@ -77,6 +77,20 @@ impl TestServer {
         next
     }
 
+    /// SIGKILL: no shutdown code runs, as in a crash or an OOM kill.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts again on the same database after [`kill`](Self::kill).
+    pub fn restart_after_kill(mut self) -> Self {
+        let dir = self._dir.take();
+        let mut next = Self::start_on(&self.db, &[]);
+        next._dir = dir;
+        next
+    }
+
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");

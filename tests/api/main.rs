@@ -2,6 +2,7 @@
 
 mod auth;
 mod bad_requests;
+mod faults;
 mod helpers;
 mod lifecycle;
 mod polling;

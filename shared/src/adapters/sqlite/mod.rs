@@ -94,6 +94,16 @@ impl SqliteStore {
         .map_err(unavailable)?
     }
 
+    /// Drops every poll lease. Local mode runs one process per database file, so at start
+    /// any lease left is a crashed process's, and would otherwise block polls until it expires.
+    pub fn clear_leases(&self) -> Result<usize, StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+        conn.execute("DELETE FROM leases", []).map_err(unavailable)
+    }
+
     /// Creates or re-keys an organization and one of its users (operators and tests).
     pub fn upsert_account(
         &self,
