@@ -26,11 +26,31 @@ pub(crate) enum WriteError {
     Exists(String),
 }
 
-/// Contacts in creation order, with an index by id.
+/// Contacts in creation order, with an index by id and their dates parsed once (lists
+/// filter every contact on every page, so parsing there would dominate).
 #[derive(Debug, Default)]
 pub(crate) struct Contacts {
     records: Vec<Map<String, Value>>,
+    dates: Vec<Dates>,
     by_id: HashMap<String, usize>,
+}
+
+/// The parsed `created_at`, `updated_at` and `deleted_at` of one contact.
+#[derive(Debug, Clone, Copy)]
+struct Dates {
+    created: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    deleted: Option<DateTime<Utc>>,
+}
+
+impl Dates {
+    fn of(record: &Map<String, Value>) -> Self {
+        Self {
+            created: date_of(record, "created_at"),
+            updated: date_of(record, "updated_at"),
+            deleted: date_of(record, "deleted_at"),
+        }
+    }
 }
 
 fn contact_type(id: &str) -> Value {
@@ -119,8 +139,13 @@ impl Contacts {
         &self.records
     }
 
+    fn with_dates(&self) -> impl Iterator<Item = (&Map<String, Value>, &Dates)> {
+        self.records.iter().zip(&self.dates)
+    }
+
     pub fn clear(&mut self) {
         self.records.clear();
+        self.dates.clear();
         self.by_id.clear();
     }
 
@@ -185,6 +210,7 @@ impl Contacts {
             record.insert("displayed_as".into(), displayed);
         }
         self.by_id.insert(id, self.records.len());
+        self.dates.push(Dates::of(&record));
         self.records.push(record.clone());
         Ok(record)
     }
@@ -223,7 +249,9 @@ impl Contacts {
             let displayed = displayed_as(record);
             record.insert("displayed_as".into(), displayed);
         }
-        Ok(record.clone())
+        let record = record.clone();
+        self.dates[index] = Dates::of(&record);
+        Ok(record)
     }
 
     /// Sets `deleted_at` (the contact disappears from lists; `deleted_since` finds it).
@@ -241,7 +269,9 @@ impl Contacts {
             .get_mut(index)
             .ok_or_else(|| WriteError::NotFound(id.to_owned()))?;
         record.insert("deleted_at".into(), Value::String(format_instant(now)));
-        Ok(record.clone())
+        let record = record.clone();
+        self.dates[index] = Dates::of(&record);
+        Ok(record)
     }
 }
 
@@ -360,16 +390,14 @@ pub(super) async fn list(
         .filter(|e| !e.is_empty());
 
     let contacts = state.contacts();
-    let matches = |r: &&Map<String, Value>| -> bool {
-        let deleted = date_of(r, "deleted_at");
+    let matches = |(r, dates): &(&Map<String, Value>, &Dates)| -> bool {
         let state_ok = match deleted_since {
-            Some(d) => deleted.is_some_and(|t| t > d),
-            None => deleted.is_none(),
+            Some(d) => dates.deleted.is_some_and(|t| t > d),
+            None => dates.deleted.is_none(),
         };
         // Inclusive, on either date.
         let changed_ok = changed_since.is_none_or(|since| {
-            date_of(r, "updated_at").is_some_and(|t| t >= since)
-                || date_of(r, "created_at").is_some_and(|t| t >= since)
+            dates.updated.is_some_and(|t| t >= since) || dates.created.is_some_and(|t| t >= since)
         });
         let type_ok = contact_type.is_none_or(|want| {
             r.get("contact_types")
@@ -396,7 +424,11 @@ pub(super) async fn list(
         let email_ok = email.is_none_or(|e| text("email") == e.to_lowercase());
         state_ok && changed_ok && type_ok && search_ok && email_ok
     };
-    let matched: Vec<&Map<String, Value>> = contacts.all().iter().filter(matches).collect();
+    let matched: Vec<&Map<String, Value>> = contacts
+        .with_dates()
+        .filter(matches)
+        .map(|(r, _)| r)
+        .collect();
     let total = matched.len();
     let pages = total.div_ceil(per_page).max(1);
     let page = page.min(pages);
