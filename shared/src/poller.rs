@@ -151,17 +151,17 @@ async fn poll_resource(
         };
         entry.pages += 1;
         entry.records += page.records.len() as u64;
-        let events = page_events(instance, name, resource, &page.records, since, started, &mut entry);
-        let last = page.next.is_none();
-        let advance_to = last.then_some(started);
+        let next = page.next;
+        let events = page_events(instance, name, resource, page.records, since, started, &mut entry);
+        let advance_to = next.is_none().then_some(started);
         entry.events += ctx
             .store
-            .commit_page(instance.id, name, &events, advance_to, ctx.clock.now())
+            .commit_page(instance.id, name, events, advance_to, ctx.clock.now())
             .await?;
-        if last {
-            break;
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
         }
-        cursor = page.next;
     }
     entry.finished = ctx.clock.now();
     ctx.store.record_poll(&entry).await?;
@@ -173,14 +173,14 @@ fn page_events(
     instance: &Instance,
     name: &str,
     resource: &ResourcePoll,
-    records: &[serde_json::Value],
+    records: Vec<serde_json::Value>,
     since: DateTime<Utc>,
     started: DateTime<Utc>,
     entry: &mut PollLogEntry,
 ) -> Vec<Event> {
     let mut events = Vec::with_capacity(records.len());
     for record in records {
-        let change = match classify(record, resource) {
+        let change = match classify(&record, resource) {
             Ok(c) => c,
             Err(e) => {
                 entry.skipped += 1;
@@ -202,7 +202,7 @@ fn page_events(
         }
         let version = match change.updated {
             Some(at) => ChangeVersion::UpdatedAt(at),
-            None => ChangeVersion::of_content(record),
+            None => ChangeVersion::of_content(&record),
         };
         events.push(Event {
             id: event_id(instance.id, name, &change.object_id, change.event_type, &version),
@@ -212,7 +212,7 @@ fn page_events(
             object_id: change.object_id,
             event_type: change.event_type,
             date: change.updated.unwrap_or(started),
-            raw: record.clone(),
+            raw: record,
         });
     }
     events

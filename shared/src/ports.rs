@@ -181,7 +181,7 @@ pub trait PollStore: Send + Sync {
         &self,
         instance: InstanceId,
         resource: &str,
-        events: &[crate::event::Event],
+        events: Vec<crate::event::Event>,
         advance_to: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, StoreError>;

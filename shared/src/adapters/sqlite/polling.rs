@@ -86,12 +86,11 @@ impl PollStore for SqliteStore {
         &self,
         instance: InstanceId,
         resource: &str,
-        events: &[Event],
+        events: Vec<Event>,
         advance_to: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let resource = resource.to_owned();
-        let events = events.to_vec();
         let expires = now.timestamp_millis().saturating_add(i64::try_from(SEEN_TTL.as_millis()).unwrap_or(i64::MAX));
         self.call(move |conn, _| {
             let tx = conn.transaction().map_err(unavailable)?;

@@ -1,0 +1,103 @@
+//! One poll reading 10,000 changed records (100 pages of 100) from the Sage CRM simulator over
+//! loopback HTTP and queueing their events in SQLite. Prints records/s and memory; the figures
+//! go into BENCHMARKS.md. Run: `cargo bench --bench poll`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{SecondsFormat, Utc};
+use pollhook_core::adapters::sqlite::SqliteStore;
+use pollhook_core::credentials::digest;
+use pollhook_core::instance::{Instance, InstanceId, InstanceSpec};
+use pollhook_core::poll_runner::PollRunner;
+use pollhook_core::poller::PollerSettings;
+use pollhook_core::ports::{InstanceStore, SystemClock};
+use pollhook_core::secret_box::SecretBox;
+use serde_json::{json, Value};
+
+const RECORDS: usize = 10_000;
+const PAGE: usize = 100;
+const RUNS: usize = 5;
+
+/// Resident set size now and at its peak, in KiB, from /proc (Linux).
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    // The simulator gets its own runtime thread; the poll runs on one core (current-thread runtime).
+    let sim_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let sim = sim_rt
+        .block_on(pollhook_simulators::spawn(pollhook_simulators::sagecrm::router(Default::default())))
+        .expect("simulator");
+    let base = sim.base_url().to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let at = (Utc::now() + chrono::Duration::seconds(5)).to_rfc3339_opts(SecondsFormat::Secs, true);
+        http.post(format!("{base}/_sim/clock")).json(&json!({"now": at})).send().await.expect("clock");
+        let batch: Vec<Value> = (0..RECORDS).map(|i| json!({"Comp_Name": format!("Company {i}"), "Comp_Website": "https://example.com"})).collect();
+        let r = http.post(format!("{base}/_sim/company")).json(&batch).send().await.expect("seed");
+        assert!(r.status().is_success(), "seeding the simulator: {}", r.status());
+
+        let mut body: Value = serde_json::from_str(include_str!("../tests/fixtures/sagecrm-seed.json")).expect("seed");
+        body["configuration"]["base.url"] = json!(base);
+        let poller = body["configuration"]["event.poller.configuration"].as_object_mut().expect("poller");
+        poller.retain(|k, _| k == "accounts");
+        poller["accounts"]["pageSize"] = json!(PAGE);
+        let spec = InstanceSpec::from_body(&body).expect("valid");
+        let mut rates = Vec::new();
+        let (_, peak_before) = memory_kib();
+        for run in 0..RUNS {
+            let store = Arc::new(SqliteStore::open_in_memory(SecretBox::from_key(&[9; 32])).expect("store"));
+            let created = Utc::now() - chrono::Duration::seconds(1);
+            let instance = Instance {
+                id: InstanceId(1),
+                organization_id: "local".into(),
+                spec: spec.clone(),
+                token_digest: digest("t"),
+                created_date: created,
+                updated_date: created,
+            };
+            store.upsert_account("local", "local", "o", "u").expect("account");
+            store.insert(&instance).await.expect("insert");
+            let runner = PollRunner {
+                instances: store.clone(),
+                polls: store.clone(),
+                client: http.clone(),
+                clock: Arc::new(SystemClock),
+                settings: PollerSettings::default(),
+            };
+            let started = Instant::now();
+            let entries = runner.run(&instance).await.expect("poll");
+            let elapsed = started.elapsed();
+            let entry = &entries[0];
+            assert_eq!((entry.records, entry.events, entry.pages), (RECORDS as u64, RECORDS as u64, (RECORDS / PAGE) as u32), "{entry:?}");
+            let rate = RECORDS as f64 / elapsed.as_secs_f64();
+            let (rss, peak) = memory_kib();
+            println!("run {run}: {RECORDS} records in {:.1} ms = {rate:.0} records/s; RSS {} MiB, peak {} MiB", elapsed.as_secs_f64() * 1000.0, rss / 1024, peak / 1024);
+            rates.push(rate);
+        }
+        rates.sort_by(f64::total_cmp);
+        let (_, peak_after) = memory_kib();
+        println!(
+            "poll of {RECORDS} records in {} pages: median {:.0} records/s (min {:.0}, max {:.0}); peak RSS {} MiB before the polls, {} MiB after",
+            RECORDS / PAGE,
+            rates[rates.len() / 2],
+            rates[0],
+            rates[rates.len() - 1],
+            peak_before / 1024,
+            peak_after / 1024
+        );
+    });
+    drop(sim);
+}
