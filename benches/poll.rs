@@ -35,12 +35,21 @@ fn memory_kib() -> (u64, u64) {
 
 fn main() {
     // The simulator gets its own runtime thread; the poll runs on one core (current-thread runtime).
-    let sim_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let sim_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let sim = sim_rt
-        .block_on(pollhook_simulators::spawn(pollhook_simulators::sagecrm::router(Default::default())))
+        .block_on(pollhook_simulators::spawn(
+            pollhook_simulators::sagecrm::router(Default::default()),
+        ))
         .expect("simulator");
     let base = sim.base_url().to_owned();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let http = reqwest::Client::new();
         let at = (Utc::now() + chrono::Duration::seconds(5)).to_rfc3339_opts(SecondsFormat::Secs, true);

@@ -12,7 +12,9 @@ pub fn load_or_create(env_key: Option<&str>, path: &Path) -> anyhow::Result<Secr
         return SecretBox::from_base64(key).context("POLLHOOK_SECRET_KEY");
     }
     match std::fs::read_to_string(path) {
-        Ok(text) => SecretBox::from_base64(&text).with_context(|| format!("key file {}", path.display())),
+        Ok(text) => {
+            SecretBox::from_base64(&text).with_context(|| format!("key file {}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SecretBox::generate_key_base64();
             let mut options = std::fs::OpenOptions::new();
@@ -22,7 +24,8 @@ pub fn load_or_create(env_key: Option<&str>, path: &Path) -> anyhow::Result<Secr
             let mut file = options
                 .open(path)
                 .with_context(|| format!("cannot create key file {}", path.display()))?;
-            writeln!(file, "{key}").with_context(|| format!("cannot write key file {}", path.display()))?;
+            writeln!(file, "{key}")
+                .with_context(|| format!("cannot write key file {}", path.display()))?;
             file.sync_all()?;
             tracing::info!(path = %path.display(), "created a new secret key file; back it up with the database");
             SecretBox::from_base64(&key).context("generated key")

@@ -21,9 +21,16 @@ pub struct PreviewArgs {
 pub fn run(args: PreviewArgs) -> anyhow::Result<()> {
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339(args.at.trim())
         .map(|d| d.with_timezone(&Utc))
-        .with_context(|| format!("--at: '{}' is not an RFC 3339 instant such as 2024-05-01T10:20:30Z", args.at))?;
-    let zone = TimeZoneSpec::parse(&args.timezone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
-    let template = UrlTemplate::parse(&args.template).map_err(|e| anyhow::anyhow!("--template: {e}"))?;
+        .with_context(|| {
+            format!(
+                "--at: '{}' is not an RFC 3339 instant such as 2024-05-01T10:20:30Z",
+                args.at
+            )
+        })?;
+    let zone =
+        TimeZoneSpec::parse(&args.timezone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+    let template =
+        UrlTemplate::parse(&args.template).map_err(|e| anyhow::anyhow!("--template: {e}"))?;
     println!("{}", template.expand(at, &zone));
     Ok(())
 }

@@ -48,7 +48,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -66,23 +68,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         p.push(".key");
         PathBuf::from(p)
     });
-    let secrets = key_file::load_or_create(env_secret("POLLHOOK_SECRET_KEY").as_deref(), &key_path)?;
-    let store = SqliteStore::open(&args.db, secrets).with_context(|| format!("database {}", args.db.display()))?;
+    let secrets =
+        key_file::load_or_create(env_secret("POLLHOOK_SECRET_KEY").as_deref(), &key_path)?;
+    let store = SqliteStore::open(&args.db, secrets)
+        .with_context(|| format!("database {}", args.db.display()))?;
     let generated = store.bootstrap_local_account(
         env_secret("POLLHOOK_ORGANIZATION_SECRET").as_deref(),
         env_secret("POLLHOOK_USER_SECRET").as_deref(),
     )?;
     if let Some(g) = generated {
         println!("Generated account secrets (shown once; set POLLHOOK_ORGANIZATION_SECRET / POLLHOOK_USER_SECRET to choose your own):");
-        println!("  Authorization: User {}, Organization {}", g.user_secret, g.organization_secret);
+        println!(
+            "  Authorization: User {}, Organization {}",
+            g.user_secret, g.organization_secret
+        );
     }
     let stale = store.clear_leases()?;
     if stale > 0 {
-        tracing::warn!(leases = stale, "cleared poll leases left by a previous process that did not stop cleanly");
+        tracing::warn!(
+            leases = stale,
+            "cleared poll leases left by a previous process that did not stop cleanly"
+        );
     }
     let store = Arc::new(store);
     let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(args.vendor_timeout_secs.max(1)))
+        .timeout(std::time::Duration::from_secs(
+            args.vendor_timeout_secs.max(1),
+        ))
         .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client")?;
@@ -107,9 +119,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..SchedulerSettings::default()
     };
     let mut scheduler_rx = stop_rx.clone();
-    let scheduler = tokio::spawn(scheduler::run(runner, store, scheduler_settings, async move {
-        let _ = scheduler_rx.wait_for(|stop| *stop).await;
-    }));
+    let scheduler = tokio::spawn(scheduler::run(
+        runner,
+        store,
+        scheduler_settings,
+        async move {
+            let _ = scheduler_rx.wait_for(|stop| *stop).await;
+        },
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

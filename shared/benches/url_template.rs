@@ -5,7 +5,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use pollhook_core::time_zone::TimeZoneSpec;
 use pollhook_core::url_template::UrlTemplate;
 
-const SAGE_CRM: &str = "/hubs/crm/accounts?where=Comp_UpdatedDate>'${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'";
+const SAGE_CRM: &str =
+    "/hubs/crm/accounts?where=Comp_UpdatedDate>'${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'";
 const SAGE_ACCOUNTING: &str =
     "/hubs/finance/customers?where=lastModifiedDate>='${date:yyyy-MM-dd'T'HH:mm:ss'Z'}' and attributes='created_at,updated_at";
 
@@ -33,13 +34,16 @@ fn expansion(c: &mut Criterion) {
     c.bench_function("url_template/expand sagecrm seed (new String)", |b| {
         b.iter(|| crm.expand(black_box(at), &gmt))
     });
-    c.bench_function("url_template/expand_into sageone seed (Europe/Paris)", |b| {
-        b.iter(|| {
-            out.clear();
-            accounting.expand_into(black_box(at), &paris, &mut out);
-            black_box(out.len())
-        })
-    });
+    c.bench_function(
+        "url_template/expand_into sageone seed (Europe/Paris)",
+        |b| {
+            b.iter(|| {
+                out.clear();
+                accounting.expand_into(black_box(at), &paris, &mut out);
+                black_box(out.len())
+            })
+        },
+    );
 }
 
 criterion_group!(benches, expansion);

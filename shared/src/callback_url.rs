@@ -25,7 +25,9 @@ impl CallbackUrl {
             return Err(format!("'{trimmed}' has no host"));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry credentials in the URL; use a signature key instead".into());
+            return Err(
+                "must not carry credentials in the URL; use a signature key instead".into(),
+            );
         }
         Ok(Self(url))
     }

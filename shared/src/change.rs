@@ -53,7 +53,12 @@ pub fn classify(record: &Value, poll: &ResourcePoll) -> Result<Change, ChangeErr
     })
 }
 
-fn read_date(record: &Value, field: Option<&DateField>, which: &str, notes: &mut Vec<String>) -> Option<DateTime<Utc>> {
+fn read_date(
+    record: &Value,
+    field: Option<&DateField>,
+    which: &str,
+    notes: &mut Vec<String>,
+) -> Option<DateTime<Utc>> {
     let field = field?;
     match field.field.lookup(record) {
         None | Some(Value::Null) => {
@@ -79,7 +84,10 @@ fn read_date(record: &Value, field: Option<&DateField>, which: &str, notes: &mut
             }
         },
         Some(other) => {
-            notes.push(format!("{which} date field '{}' is not a string: {other}", field.field));
+            notes.push(format!(
+                "{which} date field '{}' is not a string: {other}",
+                field.field
+            ));
             None
         }
     }

@@ -61,7 +61,11 @@ impl PresentedCredentials {
                 "user" => &mut out.user,
                 "organization" => &mut out.organization,
                 "element" => &mut out.element,
-                _ => return Err(CredentialsError::UnknownScheme(scheme.chars().take(40).collect())),
+                _ => {
+                    return Err(CredentialsError::UnknownScheme(
+                        scheme.chars().take(40).collect(),
+                    ))
+                }
             };
             if value.is_empty() {
                 return Err(CredentialsError::EmptyValue(scheme.to_owned()));
@@ -99,8 +103,12 @@ mod tests {
         assert_eq!(c.organization.as_deref(), Some("def"));
         let c = PresentedCredentials::parse(Some("Element tok=")).expect("parses");
         assert_eq!(c.element.as_deref(), Some("tok="));
-        let c = PresentedCredentials::parse(Some("organization o,user u, element e")).expect("parses");
-        assert_eq!((c.user, c.organization, c.element), (Some("u".into()), Some("o".into()), Some("e".into())));
+        let c =
+            PresentedCredentials::parse(Some("organization o,user u, element e")).expect("parses");
+        assert_eq!(
+            (c.user, c.organization, c.element),
+            (Some("u".into()), Some("o".into()), Some("e".into()))
+        );
     }
 
     #[test]
@@ -108,10 +116,19 @@ mod tests {
         for (h, want) in [
             (None, CredentialsError::Missing),
             (Some(""), CredentialsError::Missing),
-            (Some("Bearer x"), CredentialsError::UnknownScheme("Bearer".into())),
-            (Some("User , Organization o"), CredentialsError::EmptyValue("User".into())),
+            (
+                Some("Bearer x"),
+                CredentialsError::UnknownScheme("Bearer".into()),
+            ),
+            (
+                Some("User , Organization o"),
+                CredentialsError::EmptyValue("User".into()),
+            ),
             (Some("User a"), CredentialsError::Incomplete),
-            (Some("User a, User b, Organization o"), CredentialsError::Repeated("User".into())),
+            (
+                Some("User a, User b, Organization o"),
+                CredentialsError::Repeated("User".into()),
+            ),
         ] {
             assert_eq!(PresentedCredentials::parse(h), Err(want));
         }

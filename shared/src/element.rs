@@ -22,7 +22,12 @@ pub struct ConfigField {
     pub secret: bool,
 }
 
-const fn field(key: &'static str, label: &'static str, required: bool, secret: bool) -> ConfigField {
+const fn field(
+    key: &'static str,
+    label: &'static str,
+    required: bool,
+    secret: bool,
+) -> ConfigField {
     ConfigField {
         key,
         label,
@@ -43,7 +48,12 @@ const SAGEONE_FIELDS: &[ConfigField] = &[
     field("oauth.api.secret", "Client Secret", true, true),
     field("oauth.callback.url", "Callback URL", true, false),
     field("signature.secret", "Signing Secret", false, true),
-    field("apim.subscription.key", "APIM Subscription Key", false, true),
+    field(
+        "apim.subscription.key",
+        "APIM Subscription Key",
+        false,
+        true,
+    ),
     field("country", "Country code", false, false),
     field("base.url", "Base URL override", false, false),
     field("oauth.token.url", "Token URL override", false, false),
@@ -51,7 +61,12 @@ const SAGEONE_FIELDS: &[ConfigField] = &[
 
 const HTTP_FIELDS: &[ConfigField] = &[
     field("base.url", "Base URL", true, false),
-    field("authorization.header", "Authorization header value", false, true),
+    field(
+        "authorization.header",
+        "Authorization header value",
+        false,
+        true,
+    ),
 ];
 
 impl ElementKey {

@@ -103,7 +103,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(s: u32) -> ChangeVersion {
-        ChangeVersion::UpdatedAt(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, s).single().expect("instant"))
+        ChangeVersion::UpdatedAt(
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, s)
+                .single()
+                .expect("instant"),
+        )
     }
 
     #[test]
@@ -123,7 +127,13 @@ mod tests {
             event_id(InstanceId(1), "accounts", "43", EventType::Updated, &at(1)),
             event_id(InstanceId(1), "accounts", "42", EventType::Created, &at(1)),
             event_id(InstanceId(1), "accounts", "42", EventType::Updated, &at(2)),
-            event_id(InstanceId(1), "accounts", "42", EventType::Updated, &ChangeVersion::of_content(&serde_json::json!({}))),
+            event_id(
+                InstanceId(1),
+                "accounts",
+                "42",
+                EventType::Updated,
+                &ChangeVersion::of_content(&serde_json::json!({})),
+            ),
             // Length-prefixing keeps ("ab","c") apart from ("a","bc").
             event_id(InstanceId(1), "accounts4", "2", EventType::Updated, &at(1)),
         ] {

@@ -62,14 +62,20 @@ impl IdField {
                         return Err(format!("unclosed '[' at position {}", offset + i));
                     }
                     let n = digits.parse::<usize>().map_err(|_| {
-                        format!("'[{digits}]' at position {} is not an array index", offset + i)
+                        format!(
+                            "'[{digits}]' at position {} is not an array index",
+                            offset + i
+                        )
                     })?;
                     segments.push(Segment::Index(n));
                     after_index = true;
                 }
                 ']' => return Err(format!("unexpected ']' at position {}", offset + i)),
                 c if c.is_whitespace() || c.is_control() => {
-                    return Err(format!("whitespace at position {} is not allowed", offset + i))
+                    return Err(format!(
+                        "whitespace at position {} is not allowed",
+                        offset + i
+                    ))
                 }
                 c => {
                     if after_index {

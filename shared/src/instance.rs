@@ -54,11 +54,17 @@ impl InstanceSpec {
     pub fn from_body(body: &Value) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let Some(obj) = body.as_object() else {
-            errors.push("body", format!("expected a JSON object, got {}", kind(body)));
+            errors.push(
+                "body",
+                format!("expected a JSON object, got {}", kind(body)),
+            );
             return Err(errors);
         };
         for key in obj.keys().filter(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
-            errors.push(key.as_str(), format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")));
+            errors.push(
+                key.as_str(),
+                format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")),
+            );
         }
         let element = parse_element(obj.get("element"), &mut errors);
         let name = parse_name(obj.get("name"), &mut errors);
@@ -66,16 +72,23 @@ impl InstanceSpec {
         let provider_data = parse_provider_data(obj.get("providerData"), &mut errors);
         let configuration = match obj.get("configuration") {
             None | Some(Value::Null) => {
-                errors.push("configuration", "required: the element's credentials and event settings");
+                errors.push(
+                    "configuration",
+                    "required: the element's credentials and event settings",
+                );
                 None
             }
             Some(Value::Object(map)) => normalise_configuration(map, false, &mut errors),
             Some(other) => {
-                errors.push("configuration", format!("expected an object, got {}", kind(other)));
+                errors.push(
+                    "configuration",
+                    format!("expected an object, got {}", kind(other)),
+                );
                 None
             }
         };
-        let (Some(element), Some(name), Some(configuration)) = (element, name, configuration) else {
+        let (Some(element), Some(name), Some(configuration)) = (element, name, configuration)
+        else {
             return Err(errors);
         };
         Self::assemble(name, element, configuration, provider_data, tags, errors)
@@ -86,18 +99,27 @@ impl InstanceSpec {
     pub fn apply_patch(&self, patch: &Value) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let Some(obj) = patch.as_object() else {
-            errors.push("body", format!("expected a JSON object, got {}", kind(patch)));
+            errors.push(
+                "body",
+                format!("expected a JSON object, got {}", kind(patch)),
+            );
             return Err(errors);
         };
         for key in obj.keys().filter(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
-            errors.push(key.as_str(), format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")));
+            errors.push(
+                key.as_str(),
+                format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")),
+            );
         }
         if let Some(element) = obj.get("element") {
             if let Some(key) = parse_element(Some(element), &mut errors) {
                 if key != self.element {
                     errors.push(
                         "element.key",
-                        format!("cannot be changed from '{}'; create a new instance instead", self.element),
+                        format!(
+                            "cannot be changed from '{}'; create a new instance instead",
+                            self.element
+                        ),
                     );
                 }
             }
@@ -116,26 +138,37 @@ impl InstanceSpec {
         };
         let configuration = match obj.get("configuration") {
             None => Some(self.configuration.clone()),
-            Some(Value::Object(changes)) => normalise_configuration(changes, true, &mut errors).map(|changes| {
-                let mut merged = self.configuration.clone();
-                for (k, v) in changes {
-                    if v.is_null() {
-                        merged.remove(&k);
-                    } else {
-                        merged.insert(k, v);
+            Some(Value::Object(changes)) => normalise_configuration(changes, true, &mut errors)
+                .map(|changes| {
+                    let mut merged = self.configuration.clone();
+                    for (k, v) in changes {
+                        if v.is_null() {
+                            merged.remove(&k);
+                        } else {
+                            merged.insert(k, v);
+                        }
                     }
-                }
-                merged
-            }),
+                    merged
+                }),
             Some(other) => {
-                errors.push("configuration", format!("expected an object, got {}", kind(other)));
+                errors.push(
+                    "configuration",
+                    format!("expected an object, got {}", kind(other)),
+                );
                 None
             }
         };
         let (Some(name), Some(configuration)) = (name, configuration) else {
             return Err(errors);
         };
-        Self::assemble(name, self.element, configuration, provider_data, tags, errors)
+        Self::assemble(
+            name,
+            self.element,
+            configuration,
+            provider_data,
+            tags,
+            errors,
+        )
     }
 
     /// Rebuilds a spec from what a store kept; stored data was valid when written.
@@ -148,7 +181,10 @@ impl InstanceSpec {
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let Some(element) = ElementKey::parse(element) else {
-            errors.push("element.key", format!("unknown element '{element}' in the store"));
+            errors.push(
+                "element.key",
+                format!("unknown element '{element}' in the store"),
+            );
             return Err(errors);
         };
         Self::assemble(name, element, configuration, provider_data, tags, errors)
@@ -230,18 +266,30 @@ fn redact(map: &Map<String, Value>, element: Option<ElementKey>) -> Map<String, 
 fn parse_element(value: Option<&Value>, errors: &mut ValidationErrors) -> Option<ElementKey> {
     let key = match value {
         None | Some(Value::Null) => {
-            errors.push("element.key", format!("required: one of {}", ElementKey::known_list()));
+            errors.push(
+                "element.key",
+                format!("required: one of {}", ElementKey::known_list()),
+            );
             return None;
         }
         Some(Value::Object(map)) => map.get("key"),
         Some(other) => {
-            errors.push("element", format!("expected an object like {{\"key\": \"sagecrm\"}}, got {}", kind(other)));
+            errors.push(
+                "element",
+                format!(
+                    "expected an object like {{\"key\": \"sagecrm\"}}, got {}",
+                    kind(other)
+                ),
+            );
             return None;
         }
     };
     match key {
         None | Some(Value::Null) => {
-            errors.push("element.key", format!("required: one of {}", ElementKey::known_list()));
+            errors.push(
+                "element.key",
+                format!("required: one of {}", ElementKey::known_list()),
+            );
             None
         }
         Some(Value::String(s)) => match ElementKey::parse(s) {
@@ -249,13 +297,19 @@ fn parse_element(value: Option<&Value>, errors: &mut ValidationErrors) -> Option
             None => {
                 errors.push(
                     "element.key",
-                    format!("unknown element '{s}' (known: {})", ElementKey::known_list()),
+                    format!(
+                        "unknown element '{s}' (known: {})",
+                        ElementKey::known_list()
+                    ),
                 );
                 None
             }
         },
         Some(other) => {
-            errors.push("element.key", format!("expected a string, got {}", kind(other)));
+            errors.push(
+                "element.key",
+                format!("expected a string, got {}", kind(other)),
+            );
             None
         }
     }
@@ -292,26 +346,37 @@ fn parse_tags(value: Option<&Value>, errors: &mut ValidationErrors) -> Vec<Strin
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => {
             if items.len() > MAX_TAGS {
-                errors.push("tags", format!("at most {MAX_TAGS} tags, got {}", items.len()));
+                errors.push(
+                    "tags",
+                    format!("at most {MAX_TAGS} tags, got {}", items.len()),
+                );
                 return Vec::new();
             }
             let mut tags = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 match item {
-                    Value::String(s) if s.chars().count() <= MAX_TAG && !s.chars().any(char::is_control) => {
+                    Value::String(s)
+                        if s.chars().count() <= MAX_TAG && !s.chars().any(char::is_control) =>
+                    {
                         tags.push(s.clone())
                     }
                     Value::String(_) => errors.push(
                         format!("tags[{i}]"),
                         format!("must be at most {MAX_TAG} printable characters"),
                     ),
-                    other => errors.push(format!("tags[{i}]"), format!("expected a string, got {}", kind(other))),
+                    other => errors.push(
+                        format!("tags[{i}]"),
+                        format!("expected a string, got {}", kind(other)),
+                    ),
                 }
             }
             tags
         }
         Some(other) => {
-            errors.push("tags", format!("expected an array of strings, got {}", kind(other)));
+            errors.push(
+                "tags",
+                format!("expected an array of strings, got {}", kind(other)),
+            );
             Vec::new()
         }
     }
@@ -332,7 +397,10 @@ fn parse_provider_data(value: Option<&Value>, errors: &mut ValidationErrors) -> 
             map.clone()
         }
         Some(other) => {
-            errors.push("providerData", format!("expected an object, got {}", kind(other)));
+            errors.push(
+                "providerData",
+                format!("expected an object, got {}", kind(other)),
+            );
             Map::new()
         }
     }
@@ -367,13 +435,19 @@ fn normalise_configuration(
                     }
                     Ok(other) => errors.push(
                         field,
-                        format!("the JSON-encoded string holds {}, expected an object", kind(&other)),
+                        format!(
+                            "the JSON-encoded string holds {}, expected an object",
+                            kind(&other)
+                        ),
                     ),
                     Err(e) => errors.push(field, format!("is not valid JSON: {e}")),
                 },
                 other => errors.push(
                     field,
-                    format!("expected an object (or a JSON-encoded object string), got {}", kind(other)),
+                    format!(
+                        "expected an object (or a JSON-encoded object string), got {}",
+                        kind(other)
+                    ),
                 ),
             }
             continue;
@@ -397,7 +471,10 @@ fn normalise_configuration(
     (errors.0.len() == before).then_some(out)
 }
 
-fn config_str<'a>(configuration: &'a Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+fn config_str<'a>(
+    configuration: &'a Map<String, Value>,
+    key: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
     match configuration.get(key)? {
         Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
@@ -454,21 +531,34 @@ fn check_element_fields(
 
 /// Each resource URL must be expressible as a call to the element's vendor; checked once at
 /// registration (with the template expanded at a sample instant) rather than at every poll.
-fn check_resources_translate(element: ElementKey, events: &EventSettings, errors: &mut ValidationErrors) {
+fn check_resources_translate(
+    element: ElementKey,
+    events: &EventSettings,
+    errors: &mut ValidationErrors,
+) {
     let sample = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(19_000);
     for (name, resource) in &events.resources {
         let url = resource.url.expand(sample, &resource.url_zone);
         if let Err(message) = crate::elements::check_resource(element, name, &url) {
-            errors.push(format!("configuration.{POLLER_CONFIGURATION}.{name}.url"), message);
+            errors.push(
+                format!("configuration.{POLLER_CONFIGURATION}.{name}.url"),
+                message,
+            );
         }
     }
 }
 
-fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationErrors) -> EventSettings {
+fn parse_events(
+    configuration: &Map<String, Value>,
+    errors: &mut ValidationErrors,
+) -> EventSettings {
     let enabled = match configuration.get(EVENTS_ENABLED) {
         None => false,
         Some(v) => as_bool(v).unwrap_or_else(|| {
-            errors.push(format!("configuration.{EVENTS_ENABLED}"), format!("expected true or false, got {v}"));
+            errors.push(
+                format!("configuration.{EVENTS_ENABLED}"),
+                format!("expected true or false, got {v}"),
+            );
             false
         }),
     };
@@ -479,7 +569,10 @@ fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationError
                 format!("configuration.{VENDOR_TYPE}"),
                 "'webhook' is not supported: pollhook delivers events by polling; use 'polling'",
             ),
-            _ => errors.push(format!("configuration.{VENDOR_TYPE}"), format!("expected 'polling', got {v}")),
+            _ => errors.push(
+                format!("configuration.{VENDOR_TYPE}"),
+                format!("expected 'polling', got {v}"),
+            ),
         }
     }
     let callback_url = match config_str(configuration, CALLBACK_URL) {
@@ -488,7 +581,10 @@ fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationError
             .ok(),
         None => {
             if configuration.get(CALLBACK_URL).is_some() {
-                errors.push(format!("configuration.{CALLBACK_URL}"), "expected a string URL");
+                errors.push(
+                    format!("configuration.{CALLBACK_URL}"),
+                    "expected a string URL",
+                );
             } else if enabled {
                 errors.push(
                     format!("configuration.{CALLBACK_URL}"),
@@ -500,7 +596,10 @@ fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationError
     };
     if let Some(v) = configuration.get(SIGNATURE_KEY) {
         if v.as_str().is_none_or(|s| s.is_empty()) {
-            errors.push(format!("configuration.{SIGNATURE_KEY}"), "expected a non-empty string");
+            errors.push(
+                format!("configuration.{SIGNATURE_KEY}"),
+                "expected a non-empty string",
+            );
         }
     }
     let refresh_interval = match configuration.get(REFRESH_INTERVAL) {
@@ -533,7 +632,9 @@ fn parse_events(configuration: &Map<String, Value>, errors: &mut ValidationError
 }
 
 /// An instance's id: a positive integer as Open Connectors uses, below 2^53 so JSON keeps it exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct InstanceId(pub u64);
 

@@ -1,8 +1,8 @@
 //! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
 
 pub mod callback_url;
-pub mod change;
 pub mod ceql;
+pub mod change;
 pub mod credentials;
 pub mod date_pattern;
 pub mod element;

@@ -6,11 +6,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::elements::{self, OAuthTokens, TokenSink, ACCESS_TOKEN_KEY, EXPIRES_AT_KEY, REFRESH_TOKEN_KEY};
+use crate::elements::{
+    self, OAuthTokens, TokenSink, ACCESS_TOKEN_KEY, EXPIRES_AT_KEY, REFRESH_TOKEN_KEY,
+};
 use crate::field_error::FieldError;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::poller::{poll_instance, PollContext, PollError, PollerSettings};
-use crate::ports::{Clock, InstanceAuthorizer, InstanceStore, PollLogEntry, PollNowError, PollStore, PollTrigger};
+use crate::ports::{
+    Clock, InstanceAuthorizer, InstanceStore, PollLogEntry, PollNowError, PollStore, PollTrigger,
+};
 
 /// Everything a poll of any instance needs.
 pub struct PollRunner {
@@ -84,9 +88,18 @@ impl TokenSink for StoreTokenSink {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("instance {} no longer exists", self.id))?;
         let config = &mut instance.spec.configuration;
-        config.insert(ACCESS_TOKEN_KEY.into(), Value::String(tokens.access_token.clone()));
-        config.insert(REFRESH_TOKEN_KEY.into(), Value::String(tokens.refresh_token.clone()));
-        config.insert(EXPIRES_AT_KEY.into(), Value::String(tokens.expires_at.to_rfc3339()));
+        config.insert(
+            ACCESS_TOKEN_KEY.into(),
+            Value::String(tokens.access_token.clone()),
+        );
+        config.insert(
+            REFRESH_TOKEN_KEY.into(),
+            Value::String(tokens.refresh_token.clone()),
+        );
+        config.insert(
+            EXPIRES_AT_KEY.into(),
+            Value::String(tokens.expires_at.to_rfc3339()),
+        );
         instance.updated_date = chrono::Utc::now();
         self.instances
             .update(&instance)

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use crate::change::classify;
 use crate::event::{event_id, ChangeVersion, Event};
 use crate::instance::Instance;
-use crate::ports::{Clock, Connector, ConnectorError, PageRequest, PollLogEntry, PollStore, StoreError};
+use crate::ports::{
+    Clock, Connector, ConnectorError, PageRequest, PollLogEntry, PollStore, StoreError,
+};
 use crate::resource_poll::ResourcePoll;
 
 /// Page size asked for when a resource sets none.
@@ -65,7 +67,10 @@ pub struct PollContext<'a> {
 }
 
 /// Polls every configured resource of `instance` once, under the instance's lease.
-pub async fn poll_instance(instance: &Instance, ctx: &PollContext<'_>) -> Result<Vec<PollLogEntry>, PollError> {
+pub async fn poll_instance(
+    instance: &Instance,
+    ctx: &PollContext<'_>,
+) -> Result<Vec<PollLogEntry>, PollError> {
     let holder = uuid::Uuid::new_v4().to_string();
     let now = ctx.clock.now();
     if !ctx
@@ -94,7 +99,11 @@ pub async fn poll_instance(instance: &Instance, ctx: &PollContext<'_>) -> Result
 }
 
 /// The instant a resource is read from: the watermark less `pollDelay` and the lookback.
-pub fn lower_bound(watermark: DateTime<Utc>, resource: &ResourcePoll, settings: &PollerSettings) -> DateTime<Utc> {
+pub fn lower_bound(
+    watermark: DateTime<Utc>,
+    resource: &ResourcePoll,
+    settings: &PollerSettings,
+) -> DateTime<Utc> {
     let back = Duration::from_secs(resource.poll_delay_secs) + settings.lookback;
     watermark - chrono::Duration::from_std(back).unwrap_or(chrono::Duration::zero())
 }
@@ -132,7 +141,10 @@ async fn poll_resource(
     let mut cursor: Option<String> = None;
     loop {
         if entry.pages >= ctx.settings.max_pages {
-            entry.error = Some(format!("stopped after {} pages: the vendor's paging does not end", entry.pages));
+            entry.error = Some(format!(
+                "stopped after {} pages: the vendor's paging does not end",
+                entry.pages
+            ));
             break;
         }
         let request = PageRequest {
@@ -152,7 +164,15 @@ async fn poll_resource(
         entry.pages += 1;
         entry.records += page.records.len() as u64;
         let next = page.next;
-        let events = page_events(instance, name, resource, page.records, since, started, &mut entry);
+        let events = page_events(
+            instance,
+            name,
+            resource,
+            page.records,
+            since,
+            started,
+            &mut entry,
+        );
         let advance_to = next.is_none().then_some(started);
         entry.events += ctx
             .store
@@ -193,7 +213,8 @@ fn page_events(
         }
         if let Some(updated) = change.updated {
             // Nothing from before the instance existed is an event.
-            let too_old = updated < instance.created_date || (resource.filter_by_updated_date && updated < since);
+            let too_old = updated < instance.created_date
+                || (resource.filter_by_updated_date && updated < since);
             let too_new = resource.filter_by_current_date && updated > started;
             if too_old || too_new {
                 entry.skipped += 1;
@@ -205,7 +226,13 @@ fn page_events(
             None => ChangeVersion::of_content(&record),
         };
         events.push(Event {
-            id: event_id(instance.id, name, &change.object_id, change.event_type, &version),
+            id: event_id(
+                instance.id,
+                name,
+                &change.object_id,
+                change.event_type,
+                &version,
+            ),
             instance_id: instance.id,
             element_key: instance.spec.element.as_str().to_owned(),
             object_type: name.to_owned(),
@@ -247,7 +274,11 @@ async fn fetch_with_retries(
 }
 
 /// The wait before attempt `attempt + 1`; None when the vendor asks for longer than allowed.
-pub fn retry_delay(error: &ConnectorError, attempt: u32, settings: &PollerSettings) -> Option<Duration> {
+pub fn retry_delay(
+    error: &ConnectorError,
+    attempt: u32,
+    settings: &PollerSettings,
+) -> Option<Duration> {
     let backoff = settings
         .base_backoff
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))

@@ -29,7 +29,10 @@ pub struct Account {
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     /// The users of the organization whose secret has this digest.
-    async fn accounts_for_organization(&self, organization_secret: &SecretDigest) -> Result<Vec<Account>, StoreError>;
+    async fn accounts_for_organization(
+        &self,
+        organization_secret: &SecretDigest,
+    ) -> Result<Vec<Account>, StoreError>;
 }
 
 /// Registered instances, always scoped to one organization.
@@ -37,7 +40,11 @@ pub trait TenantStore: Send + Sync {
 pub trait InstanceStore: Send + Sync {
     /// Stores a new instance; `Conflict` if its id is taken.
     async fn insert(&self, instance: &Instance) -> Result<(), StoreError>;
-    async fn get(&self, organization_id: &str, id: InstanceId) -> Result<Option<Instance>, StoreError>;
+    async fn get(
+        &self,
+        organization_id: &str,
+        id: InstanceId,
+    ) -> Result<Option<Instance>, StoreError>;
     /// The instance an `Element` token belongs to.
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError>;
     /// An organization's instances, oldest first.
@@ -79,7 +86,9 @@ pub struct PageRequest<'a> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConnectorError {
     #[error("vendor rate limit (429){}", retry_after_text(.retry_after))]
-    RateLimited { retry_after: Option<std::time::Duration> },
+    RateLimited {
+        retry_after: Option<std::time::Duration>,
+    },
     #[error("vendor error {status}: {message}")]
     Server { status: u16, message: String },
     #[error("vendor did not answer within {0:?}")]
@@ -96,14 +105,18 @@ pub enum ConnectorError {
 }
 
 fn retry_after_text(retry_after: &Option<std::time::Duration>) -> String {
-    retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default()
+    retry_after
+        .map(|d| format!(", retry after {}s", d.as_secs()))
+        .unwrap_or_default()
 }
 
 impl ConnectorError {
     /// Worth another try within the same poll (rate limits, 5xx, timeouts, network blips).
     pub fn is_transient(&self) -> bool {
         match self {
-            ConnectorError::RateLimited { .. } | ConnectorError::Timeout(_) | ConnectorError::Network(_) => true,
+            ConnectorError::RateLimited { .. }
+            | ConnectorError::Timeout(_)
+            | ConnectorError::Network(_) => true,
             ConnectorError::Server { status, .. } => *status >= 500,
             _ => false,
         }
@@ -203,10 +216,23 @@ pub struct EventRecord {
 #[async_trait]
 pub trait EventLog: Send + Sync {
     /// An instance's events in queue order, after `after_seq`, at most `limit`.
-    async fn list_events(&self, instance: InstanceId, after_seq: Option<i64>, limit: u32) -> Result<Vec<EventRecord>, StoreError>;
-    async fn get_event(&self, instance: InstanceId, event_id: &str) -> Result<Option<EventRecord>, StoreError>;
+    async fn list_events(
+        &self,
+        instance: InstanceId,
+        after_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, StoreError>;
+    async fn get_event(
+        &self,
+        instance: InstanceId,
+        event_id: &str,
+    ) -> Result<Option<EventRecord>, StoreError>;
     /// An instance's most recent poll log entries, newest first.
-    async fn list_polls(&self, instance: InstanceId, limit: u32) -> Result<Vec<PollLogEntry>, StoreError>;
+    async fn list_polls(
+        &self,
+        instance: InstanceId,
+        limit: u32,
+    ) -> Result<Vec<PollLogEntry>, StoreError>;
 }
 
 /// Why a poll requested through the API did not run.
@@ -231,5 +257,8 @@ pub trait PollTrigger: Send + Sync {
 /// Element-specific work at registration (e.g. exchanging an OAuth code for tokens).
 #[async_trait]
 pub trait InstanceAuthorizer: Send + Sync {
-    async fn authorize(&self, spec: &mut crate::instance::InstanceSpec) -> Result<(), crate::field_error::FieldError>;
+    async fn authorize(
+        &self,
+        spec: &mut crate::instance::InstanceSpec,
+    ) -> Result<(), crate::field_error::FieldError>;
 }

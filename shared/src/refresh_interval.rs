@@ -78,9 +78,18 @@ mod tests {
 
     #[test]
     fn strings_and_numbers_within_bounds() {
-        assert_eq!(RefreshInterval::from_json(&json!("15")).map(|r| r.minutes()), Ok(15));
-        assert_eq!(RefreshInterval::from_json(&json!(1)).map(|r| r.minutes()), Ok(1));
-        assert_eq!(RefreshInterval::from_json(&json!("1440")).map(|r| r.minutes()), Ok(1440));
+        assert_eq!(
+            RefreshInterval::from_json(&json!("15")).map(|r| r.minutes()),
+            Ok(15)
+        );
+        assert_eq!(
+            RefreshInterval::from_json(&json!(1)).map(|r| r.minutes()),
+            Ok(1)
+        );
+        assert_eq!(
+            RefreshInterval::from_json(&json!("1440")).map(|r| r.minutes()),
+            Ok(1440)
+        );
     }
 
     #[test]

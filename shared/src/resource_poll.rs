@@ -75,10 +75,7 @@ pub fn parse_poller_configuration(
     for (name, config) in value {
         let field = format!("{path}.{name}");
         if name.trim().is_empty() || name.chars().any(char::is_control) || name.len() > 100 {
-            errors.push(
-                &field,
-                "resource name must be 1-100 printable characters",
-            );
+            errors.push(&field, "resource name must be 1-100 printable characters");
             continue;
         }
         match config {
@@ -104,7 +101,10 @@ impl ResourcePoll {
         reject_unknown(map, RESOURCE_KEYS, path, errors);
         let url = match map.get("url") {
             None | Some(Value::Null) => {
-                errors.push(format!("{path}.url"), "required: the URL to query for changes");
+                errors.push(
+                    format!("{path}.url"),
+                    "required: the URL to query for changes",
+                );
                 None
             }
             Some(Value::String(s)) if s.trim().is_empty() => {
@@ -118,7 +118,10 @@ impl ResourcePoll {
                         .ok()
                 }),
             Some(other) => {
-                errors.push(format!("{path}.url"), format!("expected a string, got {}", kind(other)));
+                errors.push(
+                    format!("{path}.url"),
+                    format!("expected a string, got {}", kind(other)),
+                );
                 None
             }
         };
@@ -128,7 +131,10 @@ impl ResourcePoll {
                 .map_err(|e| errors.push(format!("{path}.idField"), e))
                 .ok(),
             Some(other) => {
-                errors.push(format!("{path}.idField"), format!("expected a string, got {}", kind(other)));
+                errors.push(
+                    format!("{path}.idField"),
+                    format!("expected a string, got {}", kind(other)),
+                );
                 None
             }
         };
@@ -150,12 +156,16 @@ impl ResourcePoll {
                 (None, None)
             }
         };
-        let page_size = optional_uint(map, "pageSize", path, 1, MAX_PAGE_SIZE, errors).map(|n| n as u32);
-        let poll_delay_secs = optional_uint(map, "pollDelay", path, 0, MAX_SECONDS, errors).unwrap_or(0);
+        let page_size =
+            optional_uint(map, "pageSize", path, 1, MAX_PAGE_SIZE, errors).map(|n| n as u32);
+        let poll_delay_secs =
+            optional_uint(map, "pollDelay", path, 0, MAX_SECONDS, errors).unwrap_or(0);
         let created_check_tolerance_secs =
             optional_uint(map, "createdCheckTolerance", path, 0, MAX_SECONDS, errors).unwrap_or(0);
-        let filter_by_updated_date = optional_bool(map, "filterByUpdatedDate", path, errors).unwrap_or(true);
-        let filter_by_current_date = optional_bool(map, "filterByCurrentDate", path, errors).unwrap_or(false);
+        let filter_by_updated_date =
+            optional_bool(map, "filterByUpdatedDate", path, errors).unwrap_or(true);
+        let filter_by_current_date =
+            optional_bool(map, "filterByCurrentDate", path, errors).unwrap_or(false);
         if errors.0.len() > before {
             return None;
         }
@@ -189,12 +199,19 @@ fn check_url_shape(url: &str, field: &str, errors: &mut ValidationErrors) -> boo
     }
     errors.push(
         field,
-        format!("'{url}' must be a path starting with '/' (e.g. /hubs/crm/accounts) or an http(s) URL"),
+        format!(
+            "'{url}' must be a path starting with '/' (e.g. /hubs/crm/accounts) or an http(s) URL"
+        ),
     );
     false
 }
 
-fn reject_unknown(map: &Map<String, Value>, known: &[&str], path: &str, errors: &mut ValidationErrors) {
+fn reject_unknown(
+    map: &Map<String, Value>,
+    known: &[&str],
+    path: &str,
+    errors: &mut ValidationErrors,
+) {
     for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
         errors.push(
             format!("{path}.{key}"),
@@ -268,7 +285,9 @@ fn optional_uint(
     let parsed = match value {
         Value::Null => return None,
         Value::Number(n) => n.as_u64(),
-        Value::String(s) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
+        Value::String(s)
+            if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
             s.trim().parse::<u64>().ok()
         }
         _ => None,
@@ -296,7 +315,10 @@ fn optional_bool(
         value => match crate::json_bool::as_bool(value) {
             Some(b) => Some(b),
             None => {
-                errors.push(format!("{path}.{key}"), format!("expected true or false, got {value}"));
+                errors.push(
+                    format!("{path}.{key}"),
+                    format!("expected true or false, got {value}"),
+                );
                 None
             }
         },

@@ -50,8 +50,13 @@ pub fn spread(id: InstanceId, interval: Duration, max_spread: Duration) -> Durat
 }
 
 /// When an instance is next due, given when it last started (or was created).
-pub fn next_due(instance: &Instance, since: DateTime<Utc>, settings: &SchedulerSettings) -> DateTime<Utc> {
-    let interval = Duration::from_secs(u64::from(instance.spec.events.refresh_interval.minutes()) * 60);
+pub fn next_due(
+    instance: &Instance,
+    since: DateTime<Utc>,
+    settings: &SchedulerSettings,
+) -> DateTime<Utc> {
+    let interval =
+        Duration::from_secs(u64::from(instance.spec.events.refresh_interval.minutes()) * 60);
     let offset = interval + spread(instance.id, interval, settings.max_spread);
     since + chrono::Duration::from_std(offset).unwrap_or_else(|_| chrono::Duration::minutes(1))
 }
@@ -105,12 +110,22 @@ pub async fn run(
                             let due = next_due(instance, instance.created_date, &settings);
                             // Overdue after a restart or an interval change: soon, but still spread.
                             let due = if due < now {
-                                now + chrono::Duration::from_std(spread(*id, Duration::from_secs(u64::from(minutes) * 60), settings.max_spread))
-                                    .unwrap_or_default()
+                                now + chrono::Duration::from_std(spread(
+                                    *id,
+                                    Duration::from_secs(u64::from(minutes) * 60),
+                                    settings.max_spread,
+                                ))
+                                .unwrap_or_default()
                             } else {
                                 due
                             };
-                            slots.insert(*id, Slot { due, interval_minutes: minutes });
+                            slots.insert(
+                                *id,
+                                Slot {
+                                    due,
+                                    interval_minutes: minutes,
+                                },
+                            );
                         }
                     }
                     last_refresh = Some(std::time::Instant::now());
@@ -122,7 +137,9 @@ pub async fn run(
             if slot.due > now || busy.contains(id) {
                 continue;
             }
-            let Some(instance) = known.get(id).cloned() else { continue };
+            let Some(instance) = known.get(id).cloned() else {
+                continue;
+            };
             slot.due = next_due(&instance, now, &settings);
             busy.insert(*id);
             let runner = runner.clone();
@@ -138,7 +155,10 @@ pub async fn run(
         }
     }
     let drain = async { while running.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), drain)
+        .await
+        .is_err()
+    {
         tracing::warn!("polls still running at shutdown were stopped; the next start resumes them");
         running.abort_all();
     }
@@ -156,6 +176,12 @@ mod tests {
             .inspect(|d| assert!(*d < Duration::from_secs(30)))
             .collect();
         assert!(offsets.len() > 150, "instances created together fire apart");
-        assert!(spread(InstanceId(5), Duration::from_secs(60), Duration::from_secs(30)) < Duration::from_secs(6));
+        assert!(
+            spread(
+                InstanceId(5),
+                Duration::from_secs(60),
+                Duration::from_secs(30)
+            ) < Duration::from_secs(6)
+        );
     }
 }

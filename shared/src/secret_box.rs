@@ -60,10 +60,7 @@ impl SecretBox {
         let nonce_bytes: [u8; NONCE_LEN] = rand::random();
         let nonce = Nonce::from_slice(&nonce_bytes);
         // AES-GCM encryption fails only for inputs beyond 64 GiB; the stored maps are kilobytes.
-        let ciphertext = self
-            .cipher
-            .encrypt(nonce, plaintext)
-            .unwrap_or_default();
+        let ciphertext = self.cipher.encrypt(nonce, plaintext).unwrap_or_default();
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(VERSION);
         out.extend_from_slice(&nonce_bytes);
@@ -73,7 +70,9 @@ impl SecretBox {
 
     /// Decrypts what [`seal`](Self::seal) produced with the same key.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, SecretBoxError> {
-        let (&version, rest) = sealed.split_first().ok_or(SecretBoxError::Corrupt("empty value"))?;
+        let (&version, rest) = sealed
+            .split_first()
+            .ok_or(SecretBoxError::Corrupt("empty value"))?;
         if version != VERSION {
             return Err(SecretBoxError::Corrupt("unknown format version"));
         }
@@ -114,7 +113,9 @@ mod tests {
 
     #[test]
     fn bad_keys_say_what_a_key_is() {
-        let err = SecretBox::from_base64("c2hvcnQ=").expect_err("short key").to_string();
+        let err = SecretBox::from_base64("c2hvcnQ=")
+            .expect_err("short key")
+            .to_string();
         assert!(err.contains("32 bytes"), "{err}");
         assert!(SecretBox::from_base64("not base64!").is_err());
     }

@@ -183,12 +183,13 @@ fn parse_placeholder(chars: &[char], start: usize) -> Result<(Part, usize), Temp
             })
         }
     };
-    let pattern = DatePattern::compile(format.as_deref().unwrap_or(ISO_8601)).map_err(|source| {
-        TemplateError::Pattern {
-            position: start,
-            source,
-        }
-    })?;
+    let pattern =
+        DatePattern::compile(format.as_deref().unwrap_or(ISO_8601)).map_err(|source| {
+            TemplateError::Pattern {
+                position: start,
+                source,
+            }
+        })?;
     Ok((Part::Date { zone, pattern }, i))
 }
 
@@ -198,7 +199,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 3, 9, 7, 5, 1).single().expect("valid instant")
+        Utc.with_ymd_and_hms(2024, 3, 9, 7, 5, 1)
+            .single()
+            .expect("valid instant")
     }
 
     #[test]
@@ -250,7 +253,10 @@ mod tests {
             ("/a?w=${gmtDate:yyyy'}", "unclosed '${' at position 5"),
             ("${", "unclosed '${' at position 0"),
             ("/a?${now}", "unknown placeholder '${now}' at position 3"),
-            ("/a?${gmt Date}", "unknown placeholder '${gmt Date}' at position 3"),
+            (
+                "/a?${gmt Date}",
+                "unknown placeholder '${gmt Date}' at position 3",
+            ),
             ("/a?${date:yyyy-qq}", "unknown pattern letter 'q'"),
         ];
         for (input, expected) in cases {

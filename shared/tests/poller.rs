@@ -6,17 +6,19 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use poller_support::{instance_body, FakeClock, FakeVendor};
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::credentials::digest;
 use pollhook_core::instance::{Instance, InstanceId, InstanceSpec};
 use pollhook_core::poller::{poll_instance, PollContext, PollError, PollerSettings};
 use pollhook_core::ports::{ConnectorError, EventLog, PollStore};
 use pollhook_core::secret_box::SecretBox;
-use poller_support::{instance_body, FakeClock, FakeVendor};
 use proptest::prelude::*;
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).single().expect("instant")
+    Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0)
+        .single()
+        .expect("instant")
 }
 
 fn instance(created: DateTime<Utc>) -> Instance {
@@ -42,11 +44,22 @@ async fn queued(store: &SqliteStore) -> Vec<(String, String, String)> {
         .await
         .expect("events")
         .into_iter()
-        .map(|r| (r.event.object_id, r.event.event_type.as_str().to_owned(), r.event.date.to_rfc3339()))
+        .map(|r| {
+            (
+                r.event.object_id,
+                r.event.event_type.as_str().to_owned(),
+                r.event.date.to_rfc3339(),
+            )
+        })
         .collect()
 }
 
-async fn poll(inst: &Instance, vendor: &FakeVendor, store: &SqliteStore, clock: &FakeClock) -> Vec<pollhook_core::ports::PollLogEntry> {
+async fn poll(
+    inst: &Instance,
+    vendor: &FakeVendor,
+    store: &SqliteStore,
+    clock: &FakeClock,
+) -> Vec<pollhook_core::ports::PollLogEntry> {
     let settings = PollerSettings::default();
     let ctx = PollContext {
         connector: vendor,
@@ -66,7 +79,14 @@ async fn creates_and_updates_become_one_event_each_and_nothing_before_registrati
     clock.set(t0() + chrono::Duration::minutes(1));
     let log = poll(&inst, &vendor, &store, &clock).await;
     assert_eq!(log[0].events, 1, "{log:?}");
-    assert_eq!(queued(&store).await, vec![("2".into(), "CREATED".into(), (t0() + chrono::Duration::seconds(30)).to_rfc3339())]);
+    assert_eq!(
+        queued(&store).await,
+        vec![(
+            "2".into(),
+            "CREATED".into(),
+            (t0() + chrono::Duration::seconds(30)).to_rfc3339()
+        )]
+    );
 
     vendor.upsert(2, t0() + chrono::Duration::seconds(90));
     vendor.upsert(1, t0() + chrono::Duration::seconds(95));
@@ -88,22 +108,40 @@ async fn transient_faults_are_retried_with_retry_after_and_a_failed_resource_kee
     let inst = instance(t0());
     vendor.upsert(1, t0() + chrono::Duration::seconds(5));
     *vendor.faults.lock().expect("faults") = vec![
-        ConnectorError::RateLimited { retry_after: Some(Duration::from_secs(7)) },
-        ConnectorError::Server { status: 503, message: "busy".into() },
+        ConnectorError::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+        },
+        ConnectorError::Server {
+            status: 503,
+            message: "busy".into(),
+        },
     ];
     clock.set(t0() + chrono::Duration::minutes(1));
     let log = poll(&inst, &vendor, &store, &clock).await;
     assert_eq!(log[0].error, None);
     assert_eq!(log[0].events, 1);
-    assert_eq!(clock.slept.lock().expect("slept")[0], Duration::from_secs(7), "Retry-After honoured");
+    assert_eq!(
+        clock.slept.lock().expect("slept")[0],
+        Duration::from_secs(7),
+        "Retry-After honoured"
+    );
 
     // A resource that keeps failing: no watermark move, then the next poll catches up.
     vendor.upsert(2, t0() + chrono::Duration::seconds(70));
-    *vendor.faults.lock().expect("faults") = vec![ConnectorError::Server { status: 500, message: "down".into() }; 5];
+    *vendor.faults.lock().expect("faults") = vec![
+        ConnectorError::Server {
+            status: 500,
+            message: "down".into()
+        };
+        5
+    ];
     let before = store.watermark(inst.id, "items").await.expect("wm");
     clock.set(t0() + chrono::Duration::minutes(2));
     let log = poll(&inst, &vendor, &store, &clock).await;
-    assert!(log[0].error.as_deref().is_some_and(|e| e.contains("500")), "{log:?}");
+    assert!(
+        log[0].error.as_deref().is_some_and(|e| e.contains("500")),
+        "{log:?}"
+    );
     assert_eq!(store.watermark(inst.id, "items").await.expect("wm"), before);
     clock.set(t0() + chrono::Duration::minutes(30));
     let log = poll(&inst, &vendor, &store, &clock).await;
@@ -126,7 +164,10 @@ async fn a_malformed_page_midway_leaves_the_watermark_and_the_repeat_is_absorbed
         struct FailSecond<'a>(&'a FakeVendor, std::sync::Mutex<u32>);
         #[async_trait::async_trait]
         impl pollhook_core::ports::Connector for FailSecond<'_> {
-            async fn fetch_page(&self, r: &pollhook_core::ports::PageRequest<'_>) -> Result<pollhook_core::ports::Page, ConnectorError> {
+            async fn fetch_page(
+                &self,
+                r: &pollhook_core::ports::PageRequest<'_>,
+            ) -> Result<pollhook_core::ports::Page, ConnectorError> {
                 let call = {
                     let mut n = self.1.lock().expect("n");
                     *n += 1;
@@ -139,15 +180,26 @@ async fn a_malformed_page_midway_leaves_the_watermark_and_the_repeat_is_absorbed
             }
         }
         let failing = FailSecond(&vendor, std::sync::Mutex::new(0));
-        let ctx = PollContext { connector: &failing, store: &store, clock: &clock, settings: &settings };
+        let ctx = PollContext {
+            connector: &failing,
+            store: &store,
+            clock: &clock,
+            settings: &settings,
+        };
         let log = poll_instance(&inst, &ctx).await.expect("poll");
-        assert!(log[0].error.as_deref().is_some_and(|e| e.contains("truncated")));
+        assert!(log[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("truncated")));
         assert_eq!(log[0].events, 3);
     }
     assert_eq!(store.watermark(inst.id, "items").await.expect("wm"), None);
     clock.set(t0() + chrono::Duration::minutes(2));
     let log = poll(&inst, &vendor, &store, &clock).await;
-    assert_eq!(log[0].events, 7, "the 3 already queued are absorbed: {log:?}");
+    assert_eq!(
+        log[0].events, 7,
+        "the 3 already queued are absorbed: {log:?}"
+    );
     let q = queued(&store).await;
     assert_eq!(q.len(), 10);
     assert_eq!(q.iter().map(|e| &e.0).collect::<HashSet<_>>().len(), 10);
@@ -157,10 +209,21 @@ async fn a_malformed_page_midway_leaves_the_watermark_and_the_repeat_is_absorbed
 async fn two_polls_of_one_instance_never_overlap() {
     let (vendor, store, clock) = (FakeVendor::new(), store(), FakeClock::at(t0()));
     let inst = instance(t0());
-    assert!(store.acquire_lease(inst.id, "other", t0(), Duration::from_secs(600)).await.expect("lease"));
+    assert!(store
+        .acquire_lease(inst.id, "other", t0(), Duration::from_secs(600))
+        .await
+        .expect("lease"));
     let settings = PollerSettings::default();
-    let ctx = PollContext { connector: &vendor, store: &store, clock: &clock, settings: &settings };
-    assert!(matches!(poll_instance(&inst, &ctx).await, Err(PollError::Busy(_))));
+    let ctx = PollContext {
+        connector: &vendor,
+        store: &store,
+        clock: &clock,
+        settings: &settings,
+    };
+    assert!(matches!(
+        poll_instance(&inst, &ctx).await,
+        Err(PollError::Busy(_))
+    ));
     assert_eq!(*vendor.calls.lock().expect("calls"), 0);
     // An expired lease is taken over.
     clock.set(t0() + chrono::Duration::minutes(11));

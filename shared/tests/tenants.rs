@@ -13,25 +13,49 @@ use tower::ServiceExt;
 
 const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
 
-async fn call(app: &axum::Router, method: &str, path: &str, auth: &str, body: Option<&str>) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path).header("Authorization", auth);
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    auth: &str,
+    body: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Authorization", auth);
     if body.is_some() {
         request = request.header("Content-Type", "application/json");
     }
     let request = request
-        .body(body.map(|b| Body::from(b.to_owned())).unwrap_or_else(Body::empty))
+        .body(
+            body.map(|b| Body::from(b.to_owned()))
+                .unwrap_or_else(Body::empty),
+        )
         .expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
 async fn another_tenants_instance_is_404_and_absent_from_lists() {
     let store = SqliteStore::open_in_memory(SecretBox::from_key(&[7; 32])).expect("store");
-    store.upsert_account("acme", "alice", "acme-org", "alice-user").expect("acme");
-    store.upsert_account("globex", "bob", "globex-org", "bob-user").expect("globex");
+    store
+        .upsert_account("acme", "alice", "acme-org", "alice-user")
+        .expect("acme");
+    store
+        .upsert_account("globex", "bob", "globex-org", "bob-user")
+        .expect("globex");
     let store = Arc::new(store);
     let app = router(ApiState::on_store(store));
     let acme = "User alice-user, Organization acme-org";
@@ -50,8 +74,18 @@ async fn another_tenants_instance_is_404_and_absent_from_lists() {
     assert_eq!(list, serde_json::json!([]));
     let (status, mine) = call(&app, "GET", &path, acme, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(mine["name"], "SageCRMPolling", "untouched by the other tenant");
+    assert_eq!(
+        mine["name"], "SageCRMPolling",
+        "untouched by the other tenant"
+    );
     // A user of one organization cannot borrow another organization's secret.
-    let (status, _) = call(&app, "GET", "/instances", "User alice-user, Organization globex-org", None).await;
+    let (status, _) = call(
+        &app,
+        "GET",
+        "/instances",
+        "User alice-user, Organization globex-org",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

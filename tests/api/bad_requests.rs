@@ -17,11 +17,15 @@ fn with(change: impl FnOnce(&mut Value)) -> String {
 }
 
 fn config(body: &mut Value) -> &mut serde_json::Map<String, Value> {
-    body["configuration"].as_object_mut().expect("configuration object")
+    body["configuration"]
+        .as_object_mut()
+        .expect("configuration object")
 }
 
 fn accounts(body: &mut Value) -> &mut serde_json::Map<String, Value> {
-    body["configuration"][POLLER]["accounts"].as_object_mut().expect("accounts")
+    body["configuration"][POLLER]["accounts"]
+        .as_object_mut()
+        .expect("accounts")
 }
 
 struct Case {
@@ -108,7 +112,9 @@ fn cases() -> Vec<Case> {
 #[tokio::test]
 async fn every_bad_request_is_a_4xx_naming_its_field_and_changes_nothing() {
     let server = TestServer::start();
-    let (status, created) = server.post_raw("/instances", &fixture("sagecrm-seed.json")).await;
+    let (status, created) = server
+        .post_raw("/instances", &fixture("sagecrm-seed.json"))
+        .await;
     assert_eq!(status, 200, "{created}");
     let before = server.snapshot().await;
     let cases = cases();
@@ -123,23 +129,54 @@ async fn every_bad_request_is_a_4xx_naming_its_field_and_changes_nothing() {
         let (status, body) = server.send(request).await;
         assert_eq!(status, c.status, "{}: {body}", c.name);
         let message = body["message"].as_str().unwrap_or_default();
-        assert!(message.contains(c.expect), "{}: message {message:?} lacks {:?}", c.name, c.expect);
-        assert!(body["requestId"].as_str().is_some_and(|r| !r.is_empty()), "{}: no requestId", c.name);
+        assert!(
+            message.contains(c.expect),
+            "{}: message {message:?} lacks {:?}",
+            c.name,
+            c.expect
+        );
+        assert!(
+            body["requestId"].as_str().is_some_and(|r| !r.is_empty()),
+            "{}: no requestId",
+            c.name
+        );
     }
-    assert_eq!(server.snapshot().await, before, "a rejected request changed what is stored");
+    assert_eq!(
+        server.snapshot().await,
+        before,
+        "a rejected request changed what is stored"
+    );
 }
 
 #[tokio::test]
 async fn a_rejected_patch_leaves_the_instance_as_it_was() {
     let server = TestServer::start();
-    let (_, created) = server.post_raw("/instances", &fixture("sagecrm-seed.json")).await;
+    let (_, created) = server
+        .post_raw("/instances", &fixture("sagecrm-seed.json"))
+        .await;
     let id = created["id"].as_u64().expect("id");
     let before = server.snapshot().await;
     for (patch, status, expect) in [
-        (json!({"configuration": {"event.poller.refresh_interval": "abc"}}), 400, "configuration.event.poller.refresh_interval"),
-        (json!({"configuration": {"event.notification.callback.url": "javascript:alert(1)"}}), 400, "configuration.event.notification.callback.url"),
-        (json!({"configuration": {"password": null}}), 400, "configuration.password: required"),
-        (json!({"element": {"key": "sageone"}}), 400, "element.key: cannot be changed"),
+        (
+            json!({"configuration": {"event.poller.refresh_interval": "abc"}}),
+            400,
+            "configuration.event.poller.refresh_interval",
+        ),
+        (
+            json!({"configuration": {"event.notification.callback.url": "javascript:alert(1)"}}),
+            400,
+            "configuration.event.notification.callback.url",
+        ),
+        (
+            json!({"configuration": {"password": null}}),
+            400,
+            "configuration.password: required",
+        ),
+        (
+            json!({"element": {"key": "sageone"}}),
+            400,
+            "element.key: cannot be changed",
+        ),
         (json!({"name": ""}), 400, "name: must not be empty"),
         (json!({"colour": "blue"}), 400, "colour: unknown key"),
     ] {

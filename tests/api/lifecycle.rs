@@ -7,7 +7,9 @@ use crate::helpers::{account_auth, fixture, TestServer};
 #[tokio::test]
 async fn patch_revalidates_and_delete_removes() {
     let server = TestServer::start();
-    let (_, created) = server.post_raw("/instances", &fixture("sagecrm-seed.json")).await;
+    let (_, created) = server
+        .post_raw("/instances", &fixture("sagecrm-seed.json"))
+        .await;
     let id = created["id"].as_u64().expect("id");
     let path = format!("/instances/{id}");
     let request = server
@@ -32,15 +34,24 @@ async fn patch_revalidates_and_delete_removes() {
     assert_eq!(patched["configuration"]["password"], "********");
     let server = server.restart();
     let (_, read) = server.get(&path, &account_auth()).await;
-    assert_eq!(read["configuration"]["event.notification.callback.url"], "https://hooks.example.com/in");
+    assert_eq!(
+        read["configuration"]["event.notification.callback.url"],
+        "https://hooks.example.com/in"
+    );
     assert_eq!(read["name"], "renamed");
 
-    let request = server.client.delete(server.url(&path)).header("Authorization", account_auth());
+    let request = server
+        .client
+        .delete(server.url(&path))
+        .header("Authorization", account_auth());
     let (status, _) = server.send(request).await;
     assert_eq!(status, 200);
     let (status, _) = server.get(&path, &account_auth()).await;
     assert_eq!(status, 404);
-    let request = server.client.delete(server.url(&path)).header("Authorization", account_auth());
+    let request = server
+        .client
+        .delete(server.url(&path))
+        .header("Authorization", account_auth());
     let (status, _) = server.send(request).await;
     assert_eq!(status, 404, "deleting twice is 404");
 }

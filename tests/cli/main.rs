@@ -24,7 +24,10 @@ fn prints_the_sage_crm_accounts_url_with_the_instant_filled_in() {
         "2024-05-01T10:20:30+02:00",
     ]);
     assert!(ok, "{err}");
-    assert_eq!(out, "/hubs/crm/accounts?where=Comp_UpdatedDate>'2024-05-01T08:20:30Z'");
+    assert_eq!(
+        out,
+        "/hubs/crm/accounts?where=Comp_UpdatedDate>'2024-05-01T08:20:30Z'"
+    );
 }
 
 #[test]
@@ -47,9 +50,30 @@ fn date_placeholders_follow_the_given_time_zone() {
 #[test]
 fn bad_arguments_name_the_flag() {
     for (args, want) in [
-        (vec!["--template", "/a?x=${gmtDate:yyyy", "--at", "2024-01-01T00:00:00Z"], "--template: unclosed '${'"),
-        (vec!["--template", "/a", "--at", "yesterday"], "--at: 'yesterday' is not an RFC 3339 instant"),
-        (vec!["--template", "/a", "--at", "2024-01-01T00:00:00Z", "--timezone", "Nowhere/Land"], "--timezone: unknown time zone 'Nowhere/Land'"),
+        (
+            vec![
+                "--template",
+                "/a?x=${gmtDate:yyyy",
+                "--at",
+                "2024-01-01T00:00:00Z",
+            ],
+            "--template: unclosed '${'",
+        ),
+        (
+            vec!["--template", "/a", "--at", "yesterday"],
+            "--at: 'yesterday' is not an RFC 3339 instant",
+        ),
+        (
+            vec![
+                "--template",
+                "/a",
+                "--at",
+                "2024-01-01T00:00:00Z",
+                "--timezone",
+                "Nowhere/Land",
+            ],
+            "--timezone: unknown time zone 'Nowhere/Land'",
+        ),
     ] {
         let (ok, _, err) = preview(&args);
         assert!(!ok, "{args:?} should fail");

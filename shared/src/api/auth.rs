@@ -32,15 +32,26 @@ fn unauthorized(request_id: &RequestId, message: impl Into<String>) -> ApiError 
 impl FromRequestParts<ApiState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
-        let request_id = RequestId::from_request_parts(parts, state).await.unwrap_or_else(|e| match e {});
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        let request_id = RequestId::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|e| match e {});
         let header = parts.headers.get(header::AUTHORIZATION).map(|v| v.to_str());
         let header = match header {
-            Some(Err(_)) => return Err(unauthorized(&request_id, "Authorization header: not valid text")),
+            Some(Err(_)) => {
+                return Err(unauthorized(
+                    &request_id,
+                    "Authorization header: not valid text",
+                ))
+            }
             Some(Ok(h)) => Some(h),
             None => None,
         };
-        let presented = PresentedCredentials::parse(header).map_err(|e| unauthorized(&request_id, e.to_string()))?;
+        let presented = PresentedCredentials::parse(header)
+            .map_err(|e| unauthorized(&request_id, e.to_string()))?;
         if let (Some(user), Some(org)) = (&presented.user, &presented.organization) {
             let accounts = state
                 .tenants
@@ -49,21 +60,22 @@ impl FromRequestParts<ApiState> for Caller {
                 .map_err(|e| ApiError::store(&request_id, e))?;
             let user_digest = digest(user);
             // Compare against every user so the time taken does not depend on which matched.
-            let matched = accounts
-                .iter()
-                .fold(None, |found, a| {
-                    if digests_equal(&a.user_secret_digest, &user_digest) {
-                        Some(a)
-                    } else {
-                        found
-                    }
-                });
+            let matched = accounts.iter().fold(None, |found, a| {
+                if digests_equal(&a.user_secret_digest, &user_digest) {
+                    Some(a)
+                } else {
+                    found
+                }
+            });
             return match matched {
                 Some(account) => Ok(Caller {
                     organization_id: account.organization_id.clone(),
                     instance: None,
                 }),
-                None => Err(unauthorized(&request_id, "Authorization: the User or Organization secret is wrong")),
+                None => Err(unauthorized(
+                    &request_id,
+                    "Authorization: the User or Organization secret is wrong",
+                )),
             };
         }
         let token = presented.element.unwrap_or_default();
@@ -78,7 +90,10 @@ impl FromRequestParts<ApiState> for Caller {
                 organization_id: i.organization_id,
                 instance: Some(i.id),
             }),
-            _ => Err(unauthorized(&request_id, "Authorization: the Element token is not valid")),
+            _ => Err(unauthorized(
+                &request_id,
+                "Authorization: the Element token is not valid",
+            )),
         }
     }
 }

@@ -26,14 +26,23 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 &request_id,
                 format!(
                     "Content-Type: expected application/json, got '{}'",
-                    if content_type.is_empty() { "nothing" } else { content_type }
+                    if content_type.is_empty() {
+                        "nothing"
+                    } else {
+                        content_type
+                    }
                 ),
             ));
         }
@@ -45,17 +54,29 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     format!("body: larger than the limit of {MAX_BODY_BYTES} bytes"),
                 )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, &request_id, format!("body: could not be read: {e}"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    &request_id,
+                    format!("body: could not be read: {e}"),
+                )
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, &request_id, "body: required, a JSON object"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                &request_id,
+                "body: required, a JSON object",
+            ));
         }
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 &request_id,
-                format!("body: malformed JSON at line {} column {}: {e}", e.line(), e.column()),
+                format!(
+                    "body: malformed JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
             )
         })
     }

@@ -45,7 +45,11 @@ impl ApiError {
             StoreError::Unavailable(_) | StoreError::Conflict(_) => StatusCode::SERVICE_UNAVAILABLE,
             StoreError::Corrupt(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
-        Self::new(status, request_id, format!("the store could not serve this request: {error}"))
+        Self::new(
+            status,
+            request_id,
+            format!("the store could not serve this request: {error}"),
+        )
     }
 }
 
@@ -56,11 +60,10 @@ impl IntoResponse for ApiError {
             "message": self.message,
         });
         if let Some(v) = &self.validation {
-            body["errors"] = v
-                .0
-                .iter()
-                .map(|e| json!({"field": e.field, "message": e.message}))
-                .collect();
+            body["errors"] =
+                v.0.iter()
+                    .map(|e| json!({"field": e.field, "message": e.message}))
+                    .collect();
         }
         (self.status, Json(body)).into_response()
     }
@@ -78,6 +81,10 @@ pub async fn method_not_allowed(request_id: RequestId, request: Request) -> ApiE
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         &request_id,
-        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
 }

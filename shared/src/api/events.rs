@@ -33,13 +33,21 @@ impl Paging {
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
-                    ApiError::new(StatusCode::BAD_REQUEST, request_id, format!("limit: '{raw}' is not a whole number from 1 to {MAX_LIMIT}"))
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        request_id,
+                        format!("limit: '{raw}' is not a whole number from 1 to {MAX_LIMIT}"),
+                    )
                 })?,
         };
         let after = match &self.after {
             None => None,
             Some(raw) => Some(raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::new(StatusCode::BAD_REQUEST, request_id, format!("after: '{raw}' is not a non-negative whole number"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    request_id,
+                    format!("after: '{raw}' is not a non-negative whole number"),
+                )
             })?),
         };
         Ok((limit, after))
@@ -93,7 +101,13 @@ pub async fn get_one(
         .get_event(instance.id, &event_id)
         .await
         .map_err(|e| ApiError::store(&request_id, e))?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, &request_id, format!("no event '{event_id}' on instance {raw_id}")))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                &request_id,
+                format!("no event '{event_id}' on instance {raw_id}"),
+            )
+        })?;
     Ok(Json(event_view(&record)))
 }
 
@@ -122,13 +136,31 @@ pub async fn poll_now(
 ) -> Result<Json<Value>, ApiError> {
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
     let Some(trigger) = &state.poller else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, &request_id, "this deployment runs no poller"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &request_id,
+            "this deployment runs no poller",
+        ));
     };
     match trigger.poll_now(&instance).await {
-        Ok(entries) => Ok(Json(json!({"instanceId": instance.id.0, "resources": entries}))),
-        Err(PollNowError::Busy) => Err(ApiError::new(StatusCode::CONFLICT, &request_id, PollNowError::Busy.to_string())),
-        Err(e @ PollNowError::EventsDisabled) => Err(ApiError::new(StatusCode::CONFLICT, &request_id, e.to_string())),
-        Err(e @ PollNowError::Connector(_)) => Err(ApiError::new(StatusCode::BAD_GATEWAY, &request_id, e.to_string())),
+        Ok(entries) => Ok(Json(
+            json!({"instanceId": instance.id.0, "resources": entries}),
+        )),
+        Err(PollNowError::Busy) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            &request_id,
+            PollNowError::Busy.to_string(),
+        )),
+        Err(e @ PollNowError::EventsDisabled) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            &request_id,
+            e.to_string(),
+        )),
+        Err(e @ PollNowError::Connector(_)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            &request_id,
+            e.to_string(),
+        )),
         Err(PollNowError::Store(e)) => Err(ApiError::store(&request_id, e)),
     }
 }

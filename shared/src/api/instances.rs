@@ -58,11 +58,20 @@ fn require_account(caller: &Caller, request_id: &RequestId) -> Result<(), ApiErr
 }
 
 fn not_found(request_id: &RequestId, raw_id: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, request_id, format!("no instance with id '{raw_id}'"))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        request_id,
+        format!("no instance with id '{raw_id}'"),
+    )
 }
 
 /// Loads the instance at `raw_id` if the caller may see it; 404 otherwise, whoever owns it.
-pub(super) async fn load(state: &ApiState, caller: &Caller, request_id: &RequestId, raw_id: &str) -> Result<Instance, ApiError> {
+pub(super) async fn load(
+    state: &ApiState,
+    caller: &Caller,
+    request_id: &RequestId,
+    raw_id: &str,
+) -> Result<Instance, ApiError> {
     let id = InstanceId::parse(raw_id).ok_or_else(|| not_found(request_id, raw_id))?;
     if caller.instance.is_some_and(|own| own != id) {
         return Err(not_found(request_id, raw_id));
@@ -102,7 +111,9 @@ pub async fn create(
     for attempt in 1..=ID_ATTEMPTS {
         match state.instances.insert(&instance).await {
             Ok(()) => break,
-            Err(StoreError::Conflict(_)) if attempt < ID_ATTEMPTS => instance.id = InstanceId::generate(),
+            Err(StoreError::Conflict(_)) if attempt < ID_ATTEMPTS => {
+                instance.id = InstanceId::generate()
+            }
             Err(e) => return Err(ApiError::store(&request_id, e)),
         }
     }

@@ -63,7 +63,10 @@ impl ApiState {
 /// The whole public API.
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/instances", get(instances::list).post(instances::create))
         .route(
             "/instances/{id}",
@@ -74,7 +77,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/instances/{id}/events", get(events::list))
         .route("/instances/{id}/events/{event_id}", get(events::get_one))
         .route("/instances/{id}/polls", get(events::polls))
-        .route("/instances/{id}/poll", axum::routing::post(events::poll_now))
+        .route(
+            "/instances/{id}/poll",
+            axum::routing::post(events::poll_now),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

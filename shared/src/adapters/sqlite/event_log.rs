@@ -15,7 +15,19 @@ fn db_id(id: InstanceId) -> i64 {
     i64::try_from(id.0).unwrap_or(i64::MAX)
 }
 
-type RawEvent = (i64, String, i64, String, String, String, String, String, String, String, String);
+type RawEvent = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn read_raw(r: &Row<'_>) -> rusqlite::Result<RawEvent> {
     Ok((
@@ -34,16 +46,33 @@ fn read_raw(r: &Row<'_>) -> rusqlite::Result<RawEvent> {
 }
 
 fn to_record(raw: RawEvent) -> Result<EventRecord, StoreError> {
-    let (seq, id, instance_id, element_key, resource, object_id, event_type, date, body, status, created_at) = raw;
+    let (
+        seq,
+        id,
+        instance_id,
+        element_key,
+        resource,
+        object_id,
+        event_type,
+        date,
+        body,
+        status,
+        created_at,
+    ) = raw;
     let event_type = match event_type.as_str() {
         "CREATED" => EventType::Created,
         "UPDATED" => EventType::Updated,
-        other => return Err(StoreError::Corrupt(format!("event {id}: unknown type {other}"))),
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "event {id}: unknown type {other}"
+            )))
+        }
     };
     Ok(EventRecord {
         seq,
         event: Event {
-            raw: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("event {id}: {e}")))?,
+            raw: serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("event {id}: {e}")))?,
             id,
             instance_id: InstanceId(u64::try_from(instance_id).unwrap_or_default()),
             element_key,
@@ -59,7 +88,12 @@ fn to_record(raw: RawEvent) -> Result<EventRecord, StoreError> {
 
 #[async_trait]
 impl EventLog for SqliteStore {
-    async fn list_events(&self, instance: InstanceId, after_seq: Option<i64>, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
+    async fn list_events(
+        &self,
+        instance: InstanceId,
+        after_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, StoreError> {
         self.call(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(&format!(
@@ -74,11 +108,17 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    async fn get_event(&self, instance: InstanceId, event_id: &str) -> Result<Option<EventRecord>, StoreError> {
+    async fn get_event(
+        &self,
+        instance: InstanceId,
+        event_id: &str,
+    ) -> Result<Option<EventRecord>, StoreError> {
         let event_id = event_id.to_owned();
         self.call(move |conn, _| {
             let raw = conn
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM events WHERE instance_id = ?1 AND id = ?2"))
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM events WHERE instance_id = ?1 AND id = ?2"
+                ))
                 .map_err(unavailable)?
                 .query_row(params![db_id(instance), event_id], read_raw)
                 .optional()
@@ -88,17 +128,24 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    async fn list_polls(&self, instance: InstanceId, limit: u32) -> Result<Vec<PollLogEntry>, StoreError> {
+    async fn list_polls(
+        &self,
+        instance: InstanceId,
+        limit: u32,
+    ) -> Result<Vec<PollLogEntry>, StoreError> {
         self.call(move |conn, _| {
             let mut stmt = conn
-                .prepare_cached("SELECT entry FROM poll_log WHERE instance_id = ?1 ORDER BY id DESC LIMIT ?2")
+                .prepare_cached(
+                    "SELECT entry FROM poll_log WHERE instance_id = ?1 ORDER BY id DESC LIMIT ?2",
+                )
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map(params![db_id(instance), limit], |r| r.get::<_, String>(0))
                 .map_err(unavailable)?;
             rows.map(|r| {
                 let text = r.map_err(unavailable)?;
-                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("poll log: {e}")))
+                serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("poll log: {e}")))
             })
             .collect()
         })

@@ -74,7 +74,8 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
     let mut configuration: Map<String, Value> =
         serde_json::from_str(&raw.configuration).map_err(|e| corrupt(id, e))?;
     let opened = secrets.open(&raw.sealed).map_err(|e| corrupt(id, e))?;
-    let mut sealed: Map<String, Value> = serde_json::from_slice(&opened).map_err(|e| corrupt(id, e))?;
+    let mut sealed: Map<String, Value> =
+        serde_json::from_slice(&opened).map_err(|e| corrupt(id, e))?;
     if let Some(Value::Object(secret)) = sealed.remove("configuration") {
         configuration.extend(secret);
     }
@@ -83,8 +84,14 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
         _ => Map::new(),
     };
     let tags: Vec<String> = serde_json::from_str(&raw.tags).map_err(|e| corrupt(id, e))?;
-    let spec = InstanceSpec::from_stored(raw.name, &raw.element_key, configuration, provider_data, tags)
-        .map_err(|e| corrupt(id, e))?;
+    let spec = InstanceSpec::from_stored(
+        raw.name,
+        &raw.element_key,
+        configuration,
+        provider_data,
+        tags,
+    )
+    .map_err(|e| corrupt(id, e))?;
     let token_digest: SecretDigest = raw
         .token_digest
         .try_into()
@@ -158,18 +165,29 @@ impl InstanceStore for SqliteStore {
         .await
     }
 
-    async fn get(&self, organization_id: &str, id: InstanceId) -> Result<Option<Instance>, StoreError> {
+    async fn get(
+        &self,
+        organization_id: &str,
+        id: InstanceId,
+    ) -> Result<Option<Instance>, StoreError> {
         let org = organization_id.to_owned();
         self.call(move |conn, secrets| {
-            query_one(conn, secrets, "id = ?1 AND organization_id = ?2", params![db_id(id), org])
+            query_one(
+                conn,
+                secrets,
+                "id = ?1 AND organization_id = ?2",
+                params![db_id(id), org],
+            )
         })
         .await
     }
 
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError> {
         let token = *token;
-        self.call(move |conn, secrets| query_one(conn, secrets, "token_digest = ?1", [token.as_slice()]))
-            .await
+        self.call(move |conn, secrets| {
+            query_one(conn, secrets, "token_digest = ?1", [token.as_slice()])
+        })
+        .await
     }
 
     async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError> {
@@ -189,10 +207,13 @@ impl InstanceStore for SqliteStore {
     async fn list_all(&self) -> Result<Vec<Instance>, StoreError> {
         self.call(move |conn, secrets| {
             let mut stmt = conn
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY created_date, id"))
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM instances ORDER BY created_date, id"
+                ))
                 .map_err(unavailable)?;
             let rows = stmt.query_map([], read_raw).map_err(unavailable)?;
-            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets)).collect()
+            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets))
+                .collect()
         })
         .await
     }
@@ -234,8 +255,11 @@ impl InstanceStore for SqliteStore {
             if removed == 1 {
                 // Its polling state and queued events go with it: nothing polls or delivers for it again.
                 for table in ["leases", "watermarks", "seen_ledger", "events", "poll_log"] {
-                    tx.execute(&format!("DELETE FROM {table} WHERE instance_id = ?1"), [db_id(id)])
-                        .map_err(unavailable)?;
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE instance_id = ?1"),
+                        [db_id(id)],
+                    )
+                    .map_err(unavailable)?;
                 }
             }
             tx.commit().map_err(unavailable)?;

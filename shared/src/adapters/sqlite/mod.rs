@@ -64,10 +64,14 @@ impl SqliteStore {
     }
 
     fn init(mut conn: Connection, secrets: SecretBox) -> Result<Self, StoreError> {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(unavailable)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
         migrations::apply(&mut conn)?;
         check_key(&conn, &secrets)?;
         Ok(Self {
@@ -85,9 +89,9 @@ impl SqliteStore {
         let conn = Arc::clone(&self.conn);
         let secrets = self.secrets.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Unavailable("store lock poisoned by an earlier panic".into()))?;
+            let mut guard = conn.lock().map_err(|_| {
+                StoreError::Unavailable("store lock poisoned by an earlier panic".into())
+            })?;
             f(&mut guard, &secrets)
         })
         .await
@@ -116,7 +120,13 @@ impl SqliteStore {
             .conn
             .lock()
             .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
-        tenants::upsert_account(&conn, organization_id, user_id, &digest(organization_secret), &digest(user_secret))
+        tenants::upsert_account(
+            &conn,
+            organization_id,
+            user_id,
+            &digest(organization_secret),
+            &digest(user_secret),
+        )
     }
 
     /// Makes sure local mode's organization and user exist. Given secrets replace stored ones;
@@ -137,7 +147,13 @@ impl SqliteStore {
             (None, None) if exists => return Ok(None),
             (o, u) => {
                 if exists && (o.is_some() || u.is_some()) {
-                    tenants::replace_secrets(&conn, LOCAL_ORGANIZATION, LOCAL_USER, o.map(digest), u.map(digest))?;
+                    tenants::replace_secrets(
+                        &conn,
+                        LOCAL_ORGANIZATION,
+                        LOCAL_USER,
+                        o.map(digest),
+                        u.map(digest),
+                    )?;
                     return Ok(None);
                 }
                 let org = o.map(str::to_owned).unwrap_or_else(generate_secret);
@@ -149,14 +165,22 @@ impl SqliteStore {
                 (org, user)
             }
         };
-        tenants::upsert_account(&conn, LOCAL_ORGANIZATION, LOCAL_USER, &digest(&org), &digest(&user))?;
+        tenants::upsert_account(
+            &conn,
+            LOCAL_ORGANIZATION,
+            LOCAL_USER,
+            &digest(&org),
+            &digest(&user),
+        )?;
         Ok(generated)
     }
 }
 
 fn check_key(conn: &Connection, secrets: &SecretBox) -> Result<(), StoreError> {
     let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(unavailable)?;
     match stored {

@@ -68,7 +68,11 @@ impl PollStore for SqliteStore {
         .await
     }
 
-    async fn watermark(&self, instance: InstanceId, resource: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn watermark(
+        &self,
+        instance: InstanceId,
+        resource: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let resource = resource.to_owned();
         self.call(move |conn, _| {
             let text: Option<String> = conn
@@ -91,7 +95,9 @@ impl PollStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let resource = resource.to_owned();
-        let expires = now.timestamp_millis().saturating_add(i64::try_from(SEEN_TTL.as_millis()).unwrap_or(i64::MAX));
+        let expires = now
+            .timestamp_millis()
+            .saturating_add(i64::try_from(SEEN_TTL.as_millis()).unwrap_or(i64::MAX));
         self.call(move |conn, _| {
             let tx = conn.transaction().map_err(unavailable)?;
             let mut fresh = 0u64;
@@ -149,9 +155,12 @@ impl PollStore for SqliteStore {
         let text = serde_json::to_string(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let id = i64::try_from(entry.instance_id).unwrap_or(i64::MAX);
         self.call(move |conn, _| {
-            conn.execute("INSERT INTO poll_log (instance_id, entry) VALUES (?1, ?2)", params![id, text])
-                .map(drop)
-                .map_err(unavailable)
+            conn.execute(
+                "INSERT INTO poll_log (instance_id, entry) VALUES (?1, ?2)",
+                params![id, text],
+            )
+            .map(drop)
+            .map_err(unavailable)
         })
         .await
     }

@@ -8,10 +8,14 @@ use crate::credentials::SecretDigest;
 use crate::ports::{Account, StoreError, TenantStore};
 
 pub(super) fn organization_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
-    conn.query_row("SELECT 1 FROM organizations WHERE id = ?1", [id], |_| Ok(()))
-        .optional()
-        .map(|r| r.is_some())
-        .map_err(unavailable)
+    conn.query_row(
+        "SELECT 1 FROM organizations WHERE id = ?1",
+        [id],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+    .map_err(unavailable)
 }
 
 pub(super) fn upsert_account(
@@ -69,7 +73,10 @@ fn to_digest(bytes: Vec<u8>) -> Result<SecretDigest, StoreError> {
 
 #[async_trait]
 impl TenantStore for SqliteStore {
-    async fn accounts_for_organization(&self, organization_secret: &SecretDigest) -> Result<Vec<Account>, StoreError> {
+    async fn accounts_for_organization(
+        &self,
+        organization_secret: &SecretDigest,
+    ) -> Result<Vec<Account>, StoreError> {
         let org_digest = *organization_secret;
         self.call(move |conn, _| {
             let mut stmt = conn
@@ -80,7 +87,11 @@ impl TenantStore for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map([org_digest.as_slice()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
                 })
                 .map_err(unavailable)?;
             rows.map(|row| {

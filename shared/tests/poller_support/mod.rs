@@ -54,6 +54,12 @@ pub fn stamp(at: DateTime<Utc>) -> String {
     at.format(FORMAT).to_string()
 }
 
+impl Default for FakeVendor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FakeVendor {
     pub fn new() -> Self {
         Self {
@@ -105,7 +111,8 @@ impl Connector for FakeVendor {
             .cloned()
             .collect();
         matching.sort_by(|a, b| {
-            (a["updated"].as_str(), a["id"].as_u64()).cmp(&(b["updated"].as_str(), b["id"].as_u64()))
+            (a["updated"].as_str(), a["id"].as_u64())
+                .cmp(&(b["updated"].as_str(), b["id"].as_u64()))
         });
         let size = self
             .page_size_override
@@ -116,7 +123,10 @@ impl Connector for FakeVendor {
         let offset: usize = request.cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
         let page: Vec<Value> = matching.iter().skip(offset).take(size).cloned().collect();
         let next = (offset + size < matching.len()).then(|| (offset + size).to_string());
-        Ok(Page { records: page, next })
+        Ok(Page {
+            records: page,
+            next,
+        })
     }
 }
 
