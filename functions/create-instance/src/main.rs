@@ -17,12 +17,21 @@ fn env(name: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
-    let key = env("POLLHOOK_SECRET_KEY").context("POLLHOOK_SECRET_KEY must hold a base64 32-byte key")?;
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
+    let key =
+        env("POLLHOOK_SECRET_KEY").context("POLLHOOK_SECRET_KEY must hold a base64 32-byte key")?;
     let secrets = SecretBox::from_base64(&key).context("POLLHOOK_SECRET_KEY")?;
     let db = PathBuf::from(env("POLLHOOK_DB").unwrap_or_else(|| "/tmp/pollhook.db".into()));
-    let store = SqliteStore::open(&db, secrets).with_context(|| format!("database {}", db.display()))?;
-    let (org, user) = (env("POLLHOOK_ORGANIZATION_SECRET"), env("POLLHOOK_USER_SECRET"));
+    let store =
+        SqliteStore::open(&db, secrets).with_context(|| format!("database {}", db.display()))?;
+    let (org, user) = (
+        env("POLLHOOK_ORGANIZATION_SECRET"),
+        env("POLLHOOK_USER_SECRET"),
+    );
     if org.is_none() || user.is_none() {
         return Err("POLLHOOK_ORGANIZATION_SECRET and POLLHOOK_USER_SECRET must be set".into());
     }

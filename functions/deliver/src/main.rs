@@ -20,6 +20,10 @@ async fn handle(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error>
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
     lambda_runtime::run(service_fn(handle)).await
 }

@@ -14,12 +14,23 @@ struct PollRequest {
 }
 
 async fn handle(event: LambdaEvent<PollRequest>) -> Result<(), Error> {
-    tracing::error!(instance_id = event.payload.instance_id, "poll cycle not implemented yet (issue 4)");
-    Err(format!("instance {}: polling is not implemented in this build", event.payload.instance_id).into())
+    tracing::error!(
+        instance_id = event.payload.instance_id,
+        "poll cycle not implemented yet (issue 4)"
+    );
+    Err(format!(
+        "instance {}: polling is not implemented in this build",
+        event.payload.instance_id
+    )
+    .into())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
     lambda_runtime::run(service_fn(handle)).await
 }
