@@ -1,11 +1,16 @@
 //! Lenient ISO-8601 parsing (what vendors accept in filters and what admin bodies may carry)
 //! and the vendors' output format.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 /// Parses RFC 3339 / ISO-8601 with or without offset, fractional seconds or time part.
-/// A value without an offset is taken as UTC (the simulated servers run in UTC).
+/// A value without an offset is taken as UTC.
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    parse_instant_in(text, FixedOffset::east_opt(0)?)
+}
+
+/// Like [`parse_instant`], but a value without an offset is local time at `zone`.
+pub fn parse_instant_in(text: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if text.len() < 10 || !text.as_bytes()[0].is_ascii_digit() {
         return None;
@@ -28,13 +33,18 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(t.and_utc());
+            return zone
+                .from_local_datetime(&t)
+                .single()
+                .map(|t| t.with_timezone(&Utc));
         }
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    let midnight = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)?;
+    zone.from_local_datetime(&midnight)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ`, the format both simulated vendors write dates in.
@@ -65,5 +75,16 @@ mod tests {
         );
         assert_eq!(parse_instant("yesterday"), None);
         assert_eq!(parse_instant("43"), None);
+        let plus_two = FixedOffset::east_opt(7200).expect("offset");
+        assert_eq!(
+            parse_instant_in("2024-05-01T12:20:30", plus_two),
+            Some(want),
+            "naive is local"
+        );
+        assert_eq!(
+            parse_instant_in("2024-05-01T10:20:30Z", plus_two),
+            Some(want),
+            "explicit zone wins"
+        );
     }
 }

@@ -573,3 +573,86 @@ async fn request_log_records_what_the_client_sent() {
     );
     assert_eq!(sim.admin_get("/_sim/person").await, json!([]));
 }
+
+#[tokio::test]
+async fn server_local_dates_can_be_configured() {
+    let sim = sim().await;
+    sim.freeze_at("2024-05-01T10:00:00Z").await;
+    let (status, record) = sim
+        .admin_post("/_sim/company", json!({"Comp_Name": "Local"}))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(record["Comp_UpdatedDate"], "2024-05-01T10:00:00Z");
+
+    let (status, config) = sim
+        .admin_post(
+            "/_sim/config",
+            json!({"utc_offset_minutes": 120, "date_suffix": "none"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{config}");
+    let (_, page) = api(&sim, "company").await;
+    assert_eq!(
+        page["$resources"][0]["Comp_UpdatedDate"], "2024-05-01T12:00:00",
+        "server-local, no suffix"
+    );
+    assert_eq!(
+        page["$resources"][0]["Comp_CreatedDate"],
+        "2024-05-01T12:00:00"
+    );
+    let count = |filter: &'static str| {
+        let sim = &sim;
+        async move {
+            let response = sim
+                .http
+                .get(sim.url(&format!("{BASE}/company")))
+                .basic_auth("u", Some("p"))
+                .query(&[("where", filter)])
+                .send()
+                .await
+                .expect("call");
+            let page: Value = response.json().await.expect("json");
+            page["$totalResults"].as_u64()
+        }
+    };
+    assert_eq!(
+        count("comp_updateddate gt '2024-05-01T11:59:59'").await,
+        Some(1),
+        "zone-less literals are server-local"
+    );
+    assert_eq!(
+        count("comp_updateddate gt '2024-05-01T12:00:00'").await,
+        Some(0)
+    );
+    assert_eq!(
+        count("comp_updateddate gt '2024-05-01T09:59:59Z'").await,
+        Some(1),
+        "explicit zones are instants"
+    );
+
+    let (status, _) = sim
+        .admin_post(
+            "/_sim/config",
+            json!({"utc_offset_minutes": 120, "date_suffix": "offset"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, page) = api(&sim, "company").await;
+    assert_eq!(
+        page["$resources"][0]["Comp_UpdatedDate"],
+        "2024-05-01T12:00:00+02:00"
+    );
+    let (status, _) = sim
+        .admin_post("/_sim/config", json!({"utc_offset_minutes": 2000}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        sim.admin_get("/_sim/config").await,
+        json!({"utc_offset_minutes": 120, "date_suffix": "offset"})
+    );
+    assert_eq!(
+        sim.admin_get("/_sim/company").await[0]["Comp_UpdatedDate"],
+        "2024-05-01T10:00:00Z",
+        "the admin view stays UTC"
+    );
+}

@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value};
 
 use super::api::{admin_view, path_id};
+use super::date_style::DateStyle;
 use super::entities::{self, Entity, WriteError};
 use super::CrmState;
 use crate::admin::{bad_request, not_found, parse_json};
@@ -18,6 +19,7 @@ use crate::admin::{bad_request, not_found, parse_json};
 pub(super) fn routes(state: Arc<CrmState>) -> Router {
     Router::new()
         .route("/_sim/reset", post(reset))
+        .route("/_sim/config", get(get_config).post(set_config))
         .route("/_sim/{entity}", get(list).post(create))
         .route("/_sim/{entity}/{id}", get(read).patch(patch).delete(delete))
         .with_state(state)
@@ -49,6 +51,24 @@ async fn reset(State(state): State<Arc<CrmState>>) -> StatusCode {
     state.core.faults.clear();
     state.core.log.clear();
     StatusCode::NO_CONTENT
+}
+
+async fn get_config(State(state): State<Arc<CrmState>>) -> Json<DateStyle> {
+    Json(state.date_style())
+}
+
+/// Sets how dates are written and how zone-less filter dates are read, e.g.
+/// `{"utc_offset_minutes": 120, "date_suffix": "offset"}`; `{}` restores UTC with `Z`.
+async fn set_config(State(state): State<Arc<CrmState>>, body: Bytes) -> Response {
+    let style: DateStyle = match parse_json(&body) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if style.zone().is_none() {
+        return bad_request("utc_offset_minutes must be between -840 and 840");
+    }
+    state.set_date_style(style);
+    Json(style).into_response()
 }
 
 /// Every record of the entity, deleted ones included, in id order.

@@ -7,11 +7,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::{Offset, Utc};
 use serde_json::{json, Map, Value};
 
+use super::date_style::DateStyle;
 use super::entities::{self, parse_id, Entity};
 use super::where_clause::{self, lookup, order_values, Expr, Literal, Op};
 use super::{CrmState, DEFAULT_COUNT, MAX_COUNT};
+use crate::dates::parse_instant;
 
 /// `GET /sdata/{install}j/sagecrm2/-/{entity}` or `.../{entity}('{id}')`.
 pub(super) async fn get_resource(
@@ -59,14 +62,29 @@ pub(super) async fn get_resource(
     }
 }
 
-/// `$key`, `$title`, `$url`, then the record's fields.
-fn entry(entity: &Entity, id: i64, record: &Map<String, Value>, base: &str) -> Value {
+/// `$key`, `$title`, `$url`, then the record's fields, its dates written in `style`.
+fn entry(
+    entity: &Entity,
+    id: i64,
+    record: &Map<String, Value>,
+    base: &str,
+    style: DateStyle,
+) -> Value {
     let mut out = Map::with_capacity(record.len() + 3);
     out.insert("$key".into(), Value::String(id.to_string()));
     out.insert("$title".into(), Value::String(entity.title(record, id)));
     out.insert("$url".into(), Value::String(format!("{base}('{id}')")));
+    let restyle = style != DateStyle::default();
     for (k, v) in record {
-        out.insert(k.clone(), v.clone());
+        let value = match v {
+            Value::String(text)
+                if restyle && (k == entity.created_field || k == entity.updated_field) =>
+            {
+                parse_instant(text).map_or_else(|| v.clone(), |t| Value::String(style.format(t)))
+            }
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), value);
     }
     Value::Object(out)
 }
@@ -109,7 +127,7 @@ fn single(state: &CrmState, entity: &Entity, selector: &str, base: &str) -> Resp
     let mut store = state.store();
     match store.table(entity).records.get(&id) {
         Some(record) if !entity.is_deleted(record) => {
-            Json(entry(entity, id, record, base)).into_response()
+            Json(entry(entity, id, record, base, state.date_style())).into_response()
         }
         _ => core.error(
             StatusCode::NOT_FOUND,
@@ -129,6 +147,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn collection(state: &CrmState, entity: &Entity, query: &str, base: &str) -> Response {
     let core = &state.core;
     let bad = |message: String| core.error(StatusCode::BAD_REQUEST, "BadRequest", &message);
+    let style = state.date_style();
     let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
@@ -144,7 +163,7 @@ fn collection(state: &CrmState, entity: &Entity, query: &str, base: &str) -> Res
     };
     let filter = match param(&params, "where").filter(|w| !w.trim().is_empty()) {
         None => None,
-        Some(w) => match where_clause::parse(w) {
+        Some(w) => match where_clause::parse_in(w, style.zone().unwrap_or(Utc.fix())) {
             Ok(expr) => Some(expr),
             Err(e) => return bad(format!("Invalid where clause '{w}': {e}")),
         },
@@ -197,7 +216,7 @@ fn collection(state: &CrmState, entity: &Entity, query: &str, base: &str) -> Res
         .iter()
         .skip(start_index - 1)
         .take(count)
-        .map(|(id, r)| entry(entity, **id, r, base))
+        .map(|(id, r)| entry(entity, **id, r, base, style))
         .collect();
     Json(json!({
         "$totalResults": total,

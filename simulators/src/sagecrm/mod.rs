@@ -2,10 +2,12 @@
 //! auth, SData paging (`startIndex`, `count`), `where=` and `orderBy=`, plus the admin API.
 //!
 //! Defaults: `count` 10 when absent, capped at 1000 (Sage's own client script asks for 1000);
-//! `$itemsPerPage` reports the page size used. Dates are written `yyyy-MM-ddTHH:mm:ssZ` (UTC).
+//! `$itemsPerPage` reports the page size used. Dates are written `yyyy-MM-ddTHH:mm:ssZ` (UTC)
+//! unless `POST /_sim/config` sets a server zone and suffix (see [`date_style`]).
 
 mod admin;
 mod api;
+pub mod date_style;
 pub mod entities;
 pub mod where_clause;
 
@@ -20,6 +22,7 @@ use axum::Router;
 use base64::Engine;
 
 use crate::core::{log_and_fault, Core, ErrorStyle};
+use date_style::DateStyle;
 use entities::Store;
 
 /// Page size when `count` is absent.
@@ -41,9 +44,18 @@ pub(crate) struct CrmState {
     core: Arc<Core>,
     options: Options,
     store: Mutex<Store>,
+    dates: Mutex<DateStyle>,
 }
 
 impl CrmState {
+    fn date_style(&self) -> DateStyle {
+        *self.dates.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_date_style(&self, style: DateStyle) {
+        *self.dates.lock().unwrap_or_else(|e| e.into_inner()) = style;
+    }
+
     fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -56,6 +68,7 @@ pub fn router(options: Options) -> Router {
         core: core.clone(),
         options,
         store: Mutex::new(Store::default()),
+        dates: Mutex::new(DateStyle::default()),
     });
     let api = Router::new()
         .route(

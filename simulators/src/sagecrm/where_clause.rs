@@ -8,7 +8,9 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::dates::parse_instant;
+use chrono::{FixedOffset, Offset};
+
+use crate::dates::{parse_instant, parse_instant_in};
 
 /// Why a `where` or `orderBy` did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -193,6 +195,8 @@ fn tokenize(input: &str) -> Result<Vec<Token>, WhereError> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Zone of literals written without an offset (the server's local time).
+    zone: FixedOffset,
 }
 
 impl Parser {
@@ -323,11 +327,11 @@ impl Parser {
     fn literal(&mut self) -> Result<Literal, WhereError> {
         match self.next() {
             Some(Token::Text(t)) => Ok(Literal::Text {
-                instant: parse_instant(&t),
+                instant: parse_instant_in(&t, self.zone),
                 number: t.trim().parse::<f64>().ok(),
                 lower: t.to_lowercase(),
             }),
-            Some(Token::Date(d)) => parse_instant(&d)
+            Some(Token::Date(d)) => parse_instant_in(&d, self.zone)
                 .map(Literal::Date)
                 .ok_or_else(|| WhereError(format!("invalid date literal @{d}@"))),
             Some(Token::Number(n)) => Ok(Literal::Number(n)),
@@ -346,13 +350,22 @@ fn is_keyword(word: &str) -> bool {
         .any(|k| word.eq_ignore_ascii_case(k))
 }
 
-/// Parses a `where` value.
+/// Parses a `where` value; literals without an offset are UTC.
 pub fn parse(input: &str) -> Result<Expr, WhereError> {
+    parse_in(input, Utc.fix())
+}
+
+/// Parses a `where` value; literals without an offset are local time at `zone`.
+pub fn parse_in(input: &str, zone: FixedOffset) -> Result<Expr, WhereError> {
     let tokens = tokenize(input)?;
     if tokens.is_empty() {
         return Err(WhereError("empty filter".into()));
     }
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        zone,
+    };
     let expr = parser.or()?;
     if parser.pos < parser.tokens.len() {
         return Err(WhereError(format!(
