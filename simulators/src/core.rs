@@ -14,7 +14,7 @@ use chrono::SecondsFormat;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
-use crate::faults::{FaultKind, Faults, MalformedStyle};
+use crate::faults::{FaultKind, FaultTarget, Faults, MalformedStyle};
 use crate::request_log::{LoggedRequest, RequestLog};
 
 /// Which vendor's error body shape to answer with.
@@ -69,14 +69,28 @@ pub(crate) fn vendor_error(
     (status, Json(body)).into_response()
 }
 
-/// Logs the call, then applies the next pending fault (if any) around the vendor handler.
+/// Logs the call, then applies the next pending API fault (if any) around the vendor handler.
 pub(crate) async fn log_and_fault(
     State(core): State<Arc<Core>>,
     request: Request,
     next: Next,
 ) -> Response {
     log_request(&core, &request);
-    let Some(fault) = core.faults.take() else {
+    apply_fault(&core, FaultTarget::Api, request, next).await
+}
+
+/// Logs a token-endpoint call and applies the next pending fault with `"target": "token"`.
+pub(crate) async fn log_and_fault_token(
+    State(core): State<Arc<Core>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    log_request(&core, &request);
+    apply_fault(&core, FaultTarget::Token, request, next).await
+}
+
+async fn apply_fault(core: &Core, target: FaultTarget, request: Request, next: Next) -> Response {
+    let Some(fault) = core.faults.take(target) else {
         return next.run(request).await;
     };
     match fault.kind {
@@ -165,16 +179,6 @@ async fn malformed(response: Response, style: MalformedStyle) -> Response {
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(broken))
-}
-
-/// Logs the call without applying faults (for the OAuth token endpoint).
-pub(crate) async fn log_only(
-    State(core): State<Arc<Core>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    log_request(&core, &request);
-    next.run(request).await
 }
 
 /// A random lower-case hex string of `bytes` random bytes (ids, codes and tokens).

@@ -33,6 +33,17 @@ pub enum MalformedStyle {
     Html,
 }
 
+/// Which calls a fault applies to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultTarget {
+    /// Vendor API calls (the default).
+    #[default]
+    Api,
+    /// The OAuth token endpoint (Sage Accounting `POST /token`).
+    Token,
+}
+
 /// One `POST /_sim/faults` request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +61,9 @@ pub struct FaultSpec {
     /// How `malformed` breaks the page.
     #[serde(default)]
     pub style: MalformedStyle,
+    /// Which calls it applies to.
+    #[serde(default)]
+    pub target: FaultTarget,
 }
 
 fn one() -> u32 {
@@ -74,14 +88,15 @@ impl Faults {
         }
     }
 
-    /// Takes the fault for the next API call, if any.
-    pub fn take(&self) -> Option<FaultSpec> {
+    /// Takes the oldest pending fault for the next call to `target`, if any.
+    pub fn take(&self, target: FaultTarget) -> Option<FaultSpec> {
         let mut queue = self.lock();
-        let front = queue.front_mut()?;
-        let taken = front.clone();
-        front.count -= 1;
-        if front.count == 0 {
-            queue.pop_front();
+        let index = queue.iter().position(|f| f.target == target)?;
+        let fault = queue.get_mut(index)?;
+        let taken = fault.clone();
+        fault.count -= 1;
+        if fault.count == 0 {
+            queue.remove(index);
         }
         Some(taken)
     }

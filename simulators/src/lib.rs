@@ -10,14 +10,15 @@
 //! - Sage Accounting: `GET /contacts` and `GET /contacts/{id}` (also under `/v3.1`) with
 //!   `updated_or_created_since`, `deleted_since`, `items_per_page` (default 20, max 200),
 //!   `page`, `attributes`, `contact_type_id`, `search`, `email`. Bearer tokens from its own
-//!   `POST /token` (logged, never faulted); `GET /oauth2/auth/central` redirects with a code.
+//!   `POST /token` (faulted only by faults with `"target": "token"`);
+//!   `GET /oauth2/auth/central` redirects with a code.
 //!
 //! Admin routes (never faulted, logged or authenticated):
 //! - `POST /_sim/{entity}` (object, or array of objects) → 201; `GET /_sim/{entity}`;
 //!   `GET|PATCH|DELETE /_sim/{entity}/{id}`; `POST /_sim/reset` (records, faults, log).
 //! - `GET|POST /_sim/clock` with `{"now"?, "advance_secs"?, "freeze"?}`.
 //! - `GET|POST|DELETE /_sim/faults` with `{"kind", "count"?, "retry_after_secs"?,
-//!   "hang_secs"?, "style"?: "truncated"|"missing_items"|"html"}`.
+//!   "hang_secs"?, "style"?: "truncated"|"missing_items"|"html", "target"?: "api"|"token"}`.
 //! - `GET|DELETE /_sim/requests`: `[{"method","path","time","headers"}]`.
 //! - Sage Accounting only: `POST /_sim/oauth/codes` (`{"redirect_uri"?}` → `{"code"}`),
 //!   `POST /_sim/oauth/tokens` (a token pair without the code dance).

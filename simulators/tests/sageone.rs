@@ -569,6 +569,23 @@ async fn faults_hit_the_api_but_not_the_token_endpoint() {
     assert!(timed_out.is_err_and(|e| e.is_timeout()));
     assert_eq!(contacts(&sim, &token, "").await.0, 200);
 
+    sim.fault(json!({"kind": "server_error", "target": "token"}))
+        .await;
+    assert_eq!(
+        contacts(&sim, &token, "").await.0,
+        200,
+        "token faults leave the API alone"
+    );
+    let code = new_code(&sim, None).await;
+    let (status, body) = exchange(&sim, &code).await;
+    assert_eq!(status, 500);
+    assert_eq!(error_code(&body).0, "UnexpectedError");
+    assert_eq!(
+        exchange(&sim, &code).await.0,
+        200,
+        "the faulted call did not consume the code"
+    );
+
     let log = sim.admin_get("/_sim/requests").await;
     let paths: Vec<&str> = log
         .as_array()
@@ -584,15 +601,15 @@ async fn faults_hit_the_api_but_not_the_token_endpoint() {
             "/contacts",
             "/contacts",
             "/contacts",
-            "/contacts"
+            "/contacts",
+            "/contacts",
+            "/token",
+            "/token"
         ]
     );
     assert_eq!(
         log[1]["headers"]["authorization"],
         format!("Bearer {token}")
     );
-    assert_eq!(
-        log[log.as_array().map_or(0, Vec::len) - 1]["headers"]["x-business"],
-        "b1"
-    );
+    assert_eq!(log[8]["headers"]["x-business"], "b1");
 }

@@ -3,7 +3,8 @@
 //! plus its OAuth server (`POST /token`, `GET /oauth2/auth/central`) and the admin API.
 //!
 //! Defaults: `items_per_page` 20, capped at 200; a `page` past the end answers the last page.
-//! Faults apply to `/contacts` calls only, never to `/token` (which is logged, though).
+//! Faults apply to `/contacts` calls unless posted with `"target": "token"`, then to `/token`
+//! only; both are logged.
 
 mod admin;
 mod contacts;
@@ -16,7 +17,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::core::{log_and_fault, log_only, Core, ErrorStyle};
+use crate::core::{log_and_fault, log_and_fault_token, Core, ErrorStyle};
 use contacts::Contacts;
 use oauth::OAuth;
 
@@ -71,7 +72,7 @@ pub fn router(options: Options) -> Router {
         .with_state(state.clone());
     let token = Router::new()
         .route("/token", post(oauth::token))
-        .route_layer(from_fn_with_state(core.clone(), log_only))
+        .route_layer(from_fn_with_state(core.clone(), log_and_fault_token))
         .route("/oauth2/auth/central", get(oauth::authorize))
         .with_state(state.clone());
     api.merge(token)
