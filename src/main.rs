@@ -8,7 +8,11 @@ mod simulate;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "pollhook", version, about = "Open, self-hostable polling events: poll SaaS APIs for changes, deliver them as signed webhooks")]
+#[command(
+    name = "pollhook",
+    version,
+    about = "Open, self-hostable polling events: poll SaaS APIs for changes, deliver them as signed webhooks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -31,7 +31,10 @@ impl Clock {
     /// The simulator's current instant.
     pub fn now(&self) -> DateTime<Utc> {
         match *self.lock() {
-            Mode::Following(offset) => Utc::now() + offset,
+            Mode::Following(offset) => {
+                let now = Utc::now();
+                now.checked_add_signed(offset).unwrap_or(now)
+            }
             Mode::Frozen(at) => at,
         }
     }
@@ -50,12 +53,12 @@ impl Clock {
         };
     }
 
-    /// Moves the clock by `by` (may be negative).
+    /// Moves the clock by `by` (may be negative); a move out of chrono's range is ignored.
     pub fn advance(&self, by: Duration) {
         let mut mode = self.lock();
         *mode = match *mode {
-            Mode::Following(offset) => Mode::Following(offset + by),
-            Mode::Frozen(at) => Mode::Frozen(at + by),
+            Mode::Following(offset) => Mode::Following(offset.checked_add(&by).unwrap_or(offset)),
+            Mode::Frozen(at) => Mode::Frozen(at.checked_add_signed(by).unwrap_or(at)),
         };
     }
 
@@ -63,7 +66,11 @@ impl Clock {
     pub fn set_frozen(&self, frozen: bool) {
         let mut mode = self.lock();
         *mode = match (*mode, frozen) {
-            (Mode::Following(offset), true) => Mode::Frozen(Utc::now() + offset),
+            (Mode::Following(offset), true) => Mode::Frozen(
+                Utc::now()
+                    .checked_add_signed(offset)
+                    .unwrap_or_else(Utc::now),
+            ),
             (Mode::Frozen(at), false) => Mode::Following(at - Utc::now()),
             (m, _) => m,
         };
@@ -72,5 +79,28 @@ impl Clock {
     fn lock(&self) -> std::sync::MutexGuard<'_, Mode> {
         // A poisoned lock only means a panic elsewhere; the mode itself is always valid.
         self.mode.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_clock_moves_only_when_told_and_survives_absurd_moves() {
+        let clock = Clock::default();
+        clock.set_frozen(true);
+        let at = DateTime::parse_from_rfc3339("9999-12-31T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("date");
+        clock.set(at);
+        assert_eq!(clock.now(), at);
+        clock.advance(Duration::days(100_000_000));
+        assert_eq!(clock.now(), at, "out of range moves are ignored");
+        clock.advance(Duration::seconds(-60));
+        assert_eq!(clock.now(), at - Duration::seconds(60));
+        clock.set_frozen(false);
+        assert!(!clock.is_frozen());
+        assert!(clock.now() >= at - Duration::seconds(60));
     }
 }
