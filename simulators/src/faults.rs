@@ -64,6 +64,9 @@ pub struct FaultSpec {
     /// Which calls it applies to.
     #[serde(default)]
     pub target: FaultTarget,
+    /// Calls to let through untouched before the fault starts (e.g. fail page 3, not page 1).
+    #[serde(default)]
+    pub after: u32,
 }
 
 fn one() -> u32 {
@@ -93,6 +96,10 @@ impl Faults {
         let mut queue = self.lock();
         let index = queue.iter().position(|f| f.target == target)?;
         let fault = queue.get_mut(index)?;
+        if fault.after > 0 {
+            fault.after -= 1;
+            return None;
+        }
         let taken = fault.clone();
         fault.count -= 1;
         if fault.count == 0 {
@@ -106,6 +113,11 @@ impl Faults {
         self.lock().iter().cloned().collect()
     }
 
+    #[cfg(test)]
+    fn take_all(&self, target: FaultTarget, calls: usize) -> Vec<bool> {
+        (0..calls).map(|_| self.take(target).is_some()).collect()
+    }
+
     /// Drops every pending fault.
     pub fn clear(&self) {
         self.lock().clear();
@@ -113,5 +125,28 @@ impl Faults {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<FaultSpec>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_lets_calls_through_before_the_fault() {
+        let faults = Faults::default();
+        faults.push(FaultSpec {
+            kind: FaultKind::Hang,
+            count: 2,
+            retry_after_secs: 1,
+            hang_secs: 0.0,
+            style: MalformedStyle::default(),
+            target: FaultTarget::Api,
+            after: 2,
+        });
+        assert_eq!(
+            faults.take_all(FaultTarget::Api, 5),
+            vec![false, false, true, true, false]
+        );
     }
 }
