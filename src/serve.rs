@@ -7,6 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
+use pollhook_core::callback_guard::{guarded_client, CallbackGuard};
+use pollhook_core::deliverer::{Deliverer, DeliverySettings};
+use pollhook_core::retry_schedule::RetrySchedule;
 use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
 use pollhook_core::poller::PollerSettings;
 use pollhook_core::ports::SystemClock;
@@ -34,6 +37,18 @@ pub struct ServeArgs {
     /// Timeout of one vendor call, in seconds.
     #[arg(long, env = "POLLHOOK_VENDOR_TIMEOUT_SECS", default_value_t = 30)]
     vendor_timeout_secs: u64,
+    /// Let callbacks reach private, loopback and link-local addresses (tests, demos, LANs).
+    #[arg(long, env = "POLLHOOK_ALLOW_PRIVATE_CALLBACKS")]
+    allow_private_callbacks: bool,
+    /// Seconds a callback has to answer before the attempt counts as failed.
+    #[arg(long, env = "POLLHOOK_DELIVERY_TIMEOUT_SECS", default_value_t = 15)]
+    delivery_timeout_secs: u64,
+    /// Delays between delivery attempts, e.g. "5s,5m,30m,2h,5h,10h,10h" (the default).
+    #[arg(long, env = "POLLHOOK_RETRY_SCHEDULE")]
+    retry_schedule: Option<String>,
+    /// Deliveries in flight at once, across all instances.
+    #[arg(long, env = "POLLHOOK_DELIVERY_CONCURRENCY", default_value_t = 16)]
+    delivery_concurrency: usize,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "POLLHOOK_LOG_JSON")]
     log_json: bool,
@@ -110,9 +125,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let app = router(
         ApiState::on_store(store.clone())
+            .allow_private_callbacks(args.allow_private_callbacks)
             .with_poller(runner.clone())
             .with_authorizer(Arc::new(ElementAuthorizer { client })),
     );
+    let schedule = match &args.retry_schedule {
+        Some(spec) => RetrySchedule::parse(spec).map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?,
+        None => RetrySchedule::default(),
+    };
+    let guard = CallbackGuard {
+        allow_private: args.allow_private_callbacks,
+    };
+    let timeout = std::time::Duration::from_secs(args.delivery_timeout_secs.max(1));
+    let user_agent = concat!("pollhook/", env!("CARGO_PKG_VERSION"));
+    let deliverer = Arc::new(Deliverer {
+        queue: store.clone(),
+        instances: store.clone(),
+        client: guarded_client(guard.clone(), timeout, user_agent),
+        guard,
+        clock: Arc::new(SystemClock),
+        settings: DeliverySettings {
+            schedule,
+            concurrency: args.delivery_concurrency.max(1),
+            lease: timeout * 4 + std::time::Duration::from_secs(30),
+            ..DeliverySettings::default()
+        },
+        user_agent: user_agent.to_owned(),
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let scheduler_settings = SchedulerSettings {
         concurrency: args.poll_concurrency.max(1),
@@ -127,6 +166,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let _ = scheduler_rx.wait_for(|stop| *stop).await;
         },
     ));
+    let mut deliverer_rx = stop_rx.clone();
+    let delivering = tokio::spawn(deliverer.run(async move {
+        let _ = deliverer_rx.wait_for(|stop| *stop).await;
+    }));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -149,6 +192,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     drop(stop_rx);
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "scheduler stopped abnormally");
+    }
+    if let Err(e) = delivering.await {
+        tracing::error!(error = %e, "deliverer stopped abnormally");
     }
     tracing::info!("pollhook stopped");
     Ok(())

@@ -421,6 +421,10 @@ fn normalise_configuration(
             errors.push("configuration", "keys must not be empty");
             continue;
         }
+        if crate::webhook_secrets::is_reserved_key(key) {
+            errors.push(field, "reserved: pollhook writes this key itself");
+            continue;
+        }
         if key == POLLER_CONFIGURATION {
             match value {
                 Value::Null if allow_null => {

@@ -49,6 +49,8 @@ pub trait InstanceStore: Send + Sync {
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError>;
     /// An organization's instances, oldest first.
     async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError>;
+    /// An instance by id whatever its organization, for workers acting on queued work.
+    async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError>;
     /// Every instance of every organization, for a scheduler that polls them all.
     async fn list_all(&self) -> Result<Vec<Instance>, StoreError>;
     /// Replaces a stored instance; false if it no longer exists.
@@ -209,6 +211,8 @@ pub struct EventRecord {
     pub event: crate::event::Event,
     /// Open Connectors' statuses: NEW until delivery picks it up.
     pub status: String,
+    /// The notification that carries it.
+    pub notification_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -219,6 +223,13 @@ pub trait EventLog: Send + Sync {
     async fn list_events(
         &self,
         instance: InstanceId,
+        after_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, StoreError>;
+    /// Events of several instances (an organization's), in queue order.
+    async fn list_events_of(
+        &self,
+        instances: &[InstanceId],
         after_seq: Option<i64>,
         limit: u32,
     ) -> Result<Vec<EventRecord>, StoreError>;
@@ -261,4 +272,57 @@ pub trait InstanceAuthorizer: Send + Sync {
         &self,
         spec: &mut crate::instance::InstanceSpec,
     ) -> Result<(), crate::field_error::FieldError>;
+}
+
+/// A notification due for delivery, with its events in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingNotification {
+    pub id: String,
+    pub instance_id: InstanceId,
+    pub resource: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub events: Vec<crate::event::Event>,
+}
+
+/// One delivery attempt, as the events API shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    pub attempted_at: chrono::DateTime<chrono::Utc>,
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+}
+
+/// What an attempt leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptOutcome {
+    Delivered,
+    RetryAt(chrono::DateTime<chrono::Utc>),
+    /// No more attempts: kept as a dead letter for replay.
+    Dead,
+}
+
+/// The delivery side of the queue: claiming due notifications in order, recording attempts,
+/// and replaying dead letters.
+#[async_trait]
+pub trait DeliveryQueue: Send + Sync {
+    /// Claims up to `limit` due notifications until `now + lease`: per instance and resource only
+    /// the oldest undelivered one, so a resource's notifications go out in order.
+    async fn claim_due(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<PendingNotification>, StoreError>;
+    /// Records an attempt and its outcome; the notification's events take its status.
+    async fn finish_attempt(&self, notification_id: &str, attempt: &AttemptRecord, outcome: &AttemptOutcome) -> Result<(), StoreError>;
+    /// Sends dead (or failed) notifications of `instance` again, due at `now`: all of them, or
+    /// the one holding `event_id`. Returns how many were requeued.
+    async fn replay(&self, instance: InstanceId, event_id: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError>;
+    /// Every attempt of a notification, oldest first.
+    async fn attempts(&self, notification_id: &str) -> Result<Vec<AttemptRecord>, StoreError>;
+    /// Marks every undelivered notification of `instance` DEAD (its receiver said 410 Gone).
+    async fn bury_pending(&self, instance: InstanceId, reason: &str) -> Result<u64, StoreError>;
 }

@@ -43,7 +43,7 @@ impl TestServer {
     /// Starts a server on an existing database file (e.g. after a restart).
     pub fn start_on(db: &Path, extra_env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pollhook"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--allow-private-callbacks", "--db"])
             .arg(db)
             .env("POLLHOOK_ORGANIZATION_SECRET", ORG_SECRET)
             .env("POLLHOOK_USER_SECRET", USER_SECRET)

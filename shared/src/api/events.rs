@@ -67,6 +67,7 @@ pub fn event_view(record: &EventRecord) -> Value {
         "eventType": e.event_type.as_str(),
         "date": e.date.to_rfc3339_opts(SecondsFormat::Millis, true),
         "status": record.status,
+        "notificationId": record.notification_id,
         "createdDate": record.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         "raw": e.raw,
     })
@@ -163,4 +164,78 @@ pub async fn poll_now(
         )),
         Err(PollNowError::Store(e)) => Err(ApiError::store(&request_id, e)),
     }
+}
+
+/// `GET /instances/events`: events of every instance the caller may see.
+pub async fn list_all(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>, ApiError> {
+    let (limit, after) = paging.parse(&request_id)?;
+    let ids: Vec<_> = match caller.instance {
+        Some(own) => vec![own],
+        None => state
+            .instances
+            .list(&caller.organization_id)
+            .await
+            .map_err(|e| ApiError::store(&request_id, e))?
+            .into_iter()
+            .map(|i| i.id)
+            .collect(),
+    };
+    let records = state
+        .events
+        .list_events_of(&ids, after, limit)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    Ok(Json(Value::Array(records.iter().map(event_view).collect())))
+}
+
+/// `POST /instances/{id}/events/{eventId}/retry`: sends the notification holding it again.
+pub async fn retry_one(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path((raw_id, event_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let exists = state
+        .events
+        .get_event(instance.id, &event_id)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    if exists.is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, &request_id, format!("no event '{event_id}' on instance {raw_id}")));
+    }
+    let requeued = state
+        .delivery
+        .replay(instance.id, Some(&event_id), chrono::Utc::now())
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    if requeued == 0 {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            &request_id,
+            format!("event '{event_id}' is not DEAD or FAILED: nothing to retry"),
+        ));
+    }
+    Ok(Json(json!({"instanceId": instance.id.0, "requeued": requeued})))
+}
+
+/// `POST /instances/{id}/events/retry`: replays every dead letter of the instance.
+pub async fn retry_dead(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let requeued = state
+        .delivery
+        .replay(instance.id, None, chrono::Utc::now())
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    Ok(Json(json!({"instanceId": instance.id.0, "requeued": requeued})))
 }

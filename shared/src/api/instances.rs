@@ -12,6 +12,9 @@ use super::error::ApiError;
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
+use crate::field_error::FieldError;
+use crate::instance::CALLBACK_URL;
+use crate::webhook_secrets;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::ports::StoreError;
 
@@ -98,6 +101,8 @@ pub async fn create(
             .await
             .map_err(|e| ApiError::invalid(&request_id, e.into()))?;
     }
+    check_callback(&state, &request_id, &spec, None).await?;
+    let webhook_secret = webhook_secrets::install_new(&mut spec.configuration);
     let token = generate_secret();
     let now = Utc::now();
     let mut instance = Instance {
@@ -118,7 +123,9 @@ pub async fn create(
         }
     }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, element = %instance.spec.element, "instance created");
-    Ok(Json(view(&instance, Some(&token))))
+    let mut body = view(&instance, Some(&token));
+    body["webhookSecret"] = Value::String(webhook_secret.as_str().to_owned());
+    Ok(Json(body))
 }
 
 pub async fn list(
@@ -157,10 +164,12 @@ pub async fn patch(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let mut instance = load(&state, &caller, &request_id, &raw_id).await?;
-    instance.spec = instance
+    let patched = instance
         .spec
         .apply_patch(&body)
         .map_err(|e| ApiError::invalid(&request_id, e))?;
+    check_callback(&state, &request_id, &patched, Some(&instance.spec)).await?;
+    instance.spec = patched;
     instance.updated_date = Utc::now();
     let found = state
         .instances
@@ -190,4 +199,51 @@ pub async fn delete(
     }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, "instance deleted");
     Ok(Json(json!({"id": instance.id.0, "deleted": true})))
+}
+
+/// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
+/// operator allows them); unchanged URLs are not re-checked.
+async fn check_callback(
+    state: &ApiState,
+    request_id: &RequestId,
+    spec: &InstanceSpec,
+    before: Option<&InstanceSpec>,
+) -> Result<(), ApiError> {
+    let Some(url) = &spec.events.callback_url else {
+        return Ok(());
+    };
+    if before.and_then(|b| b.events.callback_url.as_ref()) == Some(url) {
+        return Ok(());
+    }
+    state.guard.check_registration(url.url()).await.map_err(|e| {
+        ApiError::invalid(
+            request_id,
+            FieldError::new(format!("configuration.{CALLBACK_URL}"), e.to_string()).into(),
+        )
+    })
+}
+
+pub async fn rotate_webhook_secret(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    Path(raw_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let now = Utc::now();
+    let (secret, previous_expires) = webhook_secrets::rotate(&mut instance.spec.configuration, now);
+    instance.updated_date = now;
+    let found = state
+        .instances
+        .update(&instance)
+        .await
+        .map_err(|e| ApiError::store(&request_id, e))?;
+    if !found {
+        return Err(not_found(&request_id, &raw_id));
+    }
+    Ok(Json(json!({
+        "id": instance.id.0,
+        "webhookSecret": secret.as_str(),
+        "previousSecretExpiresAt": previous_expires.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })))
 }

@@ -14,7 +14,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 
-use crate::ports::{EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore};
+use crate::callback_guard::CallbackGuard;
+use crate::ports::{DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore};
 
 pub use error::ApiError;
 pub use request_id::RequestId;
@@ -28,6 +29,9 @@ pub struct ApiState {
     pub instances: Arc<dyn InstanceStore>,
     pub tenants: Arc<dyn TenantStore>,
     pub events: Arc<dyn EventLog>,
+    pub delivery: Arc<dyn DeliveryQueue>,
+    /// Refuses callbacks on private, loopback, link-local and metadata addresses unless allowed.
+    pub guard: CallbackGuard,
     /// Runs `POST /instances/{id}/poll`; None where this deployment polls elsewhere.
     pub poller: Option<Arc<dyn PollTrigger>>,
     /// Element work at registration (OAuth code exchange); None skips it.
@@ -38,15 +42,23 @@ impl ApiState {
     /// State over one store that holds tenants, instances and events (SQLite, DynamoDB).
     pub fn on_store<S>(store: Arc<S>) -> Self
     where
-        S: InstanceStore + TenantStore + EventLog + 'static,
+        S: InstanceStore + TenantStore + EventLog + DeliveryQueue + 'static,
     {
         Self {
             instances: store.clone(),
             tenants: store.clone(),
-            events: store,
+            events: store.clone(),
+            delivery: store,
+            guard: CallbackGuard { allow_private: false },
             poller: None,
             authorizer: None,
         }
+    }
+
+    /// Lets callbacks reach private and loopback addresses (`--allow-private-callbacks`).
+    pub fn allow_private_callbacks(mut self, allow: bool) -> Self {
+        self.guard = CallbackGuard { allow_private: allow };
+        self
     }
 
     pub fn with_poller(mut self, poller: Arc<dyn PollTrigger>) -> Self {
@@ -68,6 +80,7 @@ pub fn router(state: ApiState) -> Router {
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/instances", get(instances::list).post(instances::create))
+        .route("/instances/events", get(events::list_all))
         .route(
             "/instances/{id}",
             get(instances::get)
@@ -75,7 +88,13 @@ pub fn router(state: ApiState) -> Router {
                 .delete(instances::delete),
         )
         .route("/instances/{id}/events", get(events::list))
+        .route("/instances/{id}/events/retry", axum::routing::post(events::retry_dead))
         .route("/instances/{id}/events/{event_id}", get(events::get_one))
+        .route("/instances/{id}/events/{event_id}/retry", axum::routing::post(events::retry_one))
+        .route(
+            "/instances/{id}/webhook-secret/rotate",
+            axum::routing::post(instances::rotate_webhook_secret),
+        )
         .route("/instances/{id}/polls", get(events::polls))
         .route(
             "/instances/{id}/poll",

@@ -204,6 +204,11 @@ impl InstanceStore for SqliteStore {
         .await
     }
 
+    async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError> {
+        self.call(move |conn, secrets| query_one(conn, secrets, "id = ?1", [db_id(id)]))
+            .await
+    }
+
     async fn list_all(&self) -> Result<Vec<Instance>, StoreError> {
         self.call(move |conn, secrets| {
             let mut stmt = conn
@@ -254,7 +259,15 @@ impl InstanceStore for SqliteStore {
                 .map_err(unavailable)?;
             if removed == 1 {
                 // Its polling state and queued events go with it: nothing polls or delivers for it again.
-                for table in ["leases", "watermarks", "seen_ledger", "events", "poll_log"] {
+                for table in [
+                    "leases",
+                    "watermarks",
+                    "seen_ledger",
+                    "events",
+                    "poll_log",
+                    "notifications",
+                    "delivery_attempts",
+                ] {
                     tx.execute(
                         &format!("DELETE FROM {table} WHERE instance_id = ?1"),
                         [db_id(id)],

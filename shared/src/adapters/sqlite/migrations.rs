@@ -76,6 +76,33 @@ const MIGRATIONS: &[&str] = &[
         entry TEXT NOT NULL
     );
     CREATE INDEX poll_log_by_instance ON poll_log (instance_id, id);",
+    // 3: delivery: notifications (up to 10 events each) and their attempts.
+    "CREATE TABLE notifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        instance_id INTEGER NOT NULL,
+        resource TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        claimed_until_ms INTEGER,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX notifications_pending ON notifications (status, instance_id, resource, seq);
+    CREATE INDEX notifications_by_instance ON notifications (instance_id, seq);
+    ALTER TABLE events ADD COLUMN notification_id TEXT;
+    CREATE INDEX events_by_notification ON events (notification_id);
+    CREATE TABLE delivery_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        notification_id TEXT NOT NULL,
+        instance_id INTEGER NOT NULL,
+        attempted_at TEXT NOT NULL,
+        status_code INTEGER,
+        latency_ms INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX delivery_attempts_by_notification ON delivery_attempts (notification_id, id);",
 ];
 
 /// Brings the schema to the latest version inside a transaction per step.

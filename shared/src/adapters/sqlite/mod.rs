@@ -1,5 +1,6 @@
 //! The embedded store of local mode: one SQLite file in WAL mode, migrated on open.
 
+mod delivery;
 mod event_log;
 mod instances;
 mod migrations;

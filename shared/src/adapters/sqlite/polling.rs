@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{unavailable, SqliteStore};
 use crate::event::Event;
+use crate::notification;
 use crate::instance::InstanceId;
 use crate::ports::{PollLogEntry, PollStore, StoreError};
 
@@ -100,7 +101,8 @@ impl PollStore for SqliteStore {
             .saturating_add(i64::try_from(SEEN_TTL.as_millis()).unwrap_or(i64::MAX));
         self.call(move |conn, _| {
             let tx = conn.transaction().map_err(unavailable)?;
-            let mut fresh = 0u64;
+            let fresh: u64;
+            let mut fresh_ids: Vec<&str> = Vec::new();
             {
                 let mut seen = tx
                     .prepare_cached(
@@ -120,7 +122,7 @@ impl PollStore for SqliteStore {
                         continue;
                     }
                     let raw = serde_json::to_string(&e.raw).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-                    fresh += enqueue
+                    let inserted = enqueue
                         .execute(params![
                             e.id,
                             db_id(instance),
@@ -132,8 +134,30 @@ impl PollStore for SqliteStore {
                             raw,
                             created_at,
                         ])
-                        .map_err(unavailable)? as u64;
+                        .map_err(unavailable)?;
+                    if inserted == 1 {
+                        fresh_ids.push(e.id.as_str());
+                    }
                 }
+                let mut notify = tx
+                    .prepare_cached(
+                        "INSERT INTO notifications (id, instance_id, resource, status, next_attempt_ms, created_at)
+                         VALUES (?1, ?2, ?3, 'NEW', ?4, ?5) ON CONFLICT(id) DO NOTHING",
+                    )
+                    .map_err(unavailable)?;
+                let mut link = tx
+                    .prepare_cached("UPDATE events SET notification_id = ?1 WHERE id = ?2")
+                    .map_err(unavailable)?;
+                for chunk in fresh_ids.chunks(notification::MAX_EVENTS) {
+                    let id = notification::notification_id(chunk.iter().copied());
+                    notify
+                        .execute(params![id, db_id(instance), resource, now.timestamp_millis(), created_at])
+                        .map_err(unavailable)?;
+                    for event_id in chunk {
+                        link.execute(params![id, event_id]).map_err(unavailable)?;
+                    }
+                }
+                fresh = fresh_ids.len() as u64;
             }
             if let Some(at) = advance_to {
                 tx.execute(
