@@ -1,5 +1,6 @@
 //! pollhook-core: the domain of pollhook and its ports; adapters sit behind features.
 
+pub mod callback_guard;
 pub mod callback_url;
 pub mod ceql;
 pub mod change;
@@ -17,8 +18,10 @@ pub mod poller;
 pub mod ports;
 pub mod refresh_interval;
 pub mod resource_poll;
+pub mod retry_schedule;
 pub mod secret_box;
 pub mod secret_fields;
+pub mod signature;
 pub mod time_zone;
 pub mod url_template;
 
