@@ -99,10 +99,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let stale = store.clear_leases()?;
-    if stale > 0 {
+    let claims = store.release_delivery_claims()?;
+    if stale + claims > 0 {
         tracing::warn!(
             leases = stale,
-            "cleared poll leases left by a previous process that did not stop cleanly"
+            claims,
+            "released poll leases and delivery claims of a previous process that did not stop cleanly"
         );
     }
     let store = Arc::new(store);

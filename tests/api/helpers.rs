@@ -29,22 +29,33 @@ pub struct TestServer {
     pub db: PathBuf,
     _dir: Option<tempfile::TempDir>,
     pub client: reqwest::Client,
+    args: Vec<String>,
 }
 
 impl TestServer {
     pub fn start() -> Self {
+        Self::start_with_args(&[])
+    }
+
+    /// A fresh server with extra `serve` flags (e.g. a short retry schedule).
+    pub fn start_with_args(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("pollhook.db");
-        let mut server = Self::start_on(&db, &[]);
+        let mut server = Self::launch(&db, &[], args);
         server._dir = Some(dir);
         server
     }
 
     /// Starts a server on an existing database file (e.g. after a restart).
     pub fn start_on(db: &Path, extra_env: &[(&str, &str)]) -> Self {
+        Self::launch(db, extra_env, &[])
+    }
+
+    fn launch(db: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pollhook"));
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--allow-private-callbacks", "--db"])
             .arg(db)
+            .args(args)
             .env("POLLHOOK_ORGANIZATION_SECRET", ORG_SECRET)
             .env("POLLHOOK_USER_SECRET", USER_SECRET)
             .env("POLLHOOK_SECRET_KEY", SECRET_KEY)
@@ -66,6 +77,7 @@ impl TestServer {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("client"),
+            args: args.iter().map(|a| a.to_string()).collect(),
         }
     }
 
@@ -74,7 +86,8 @@ impl TestServer {
         let dir = self._dir.take();
         let status = self.terminate();
         assert!(status.success(), "serve exited with {status} on SIGTERM");
-        let mut next = Self::start_on(&self.db, &[]);
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut next = Self::launch(&self.db, &[], &args);
         next._dir = dir;
         next
     }
@@ -88,7 +101,8 @@ impl TestServer {
     /// Starts again on the same database after [`kill`](Self::kill).
     pub fn restart_after_kill(mut self) -> Self {
         let dir = self._dir.take();
-        let mut next = Self::start_on(&self.db, &[]);
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut next = Self::launch(&self.db, &[], &args);
         next._dir = dir;
         next
     }

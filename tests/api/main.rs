@@ -2,8 +2,10 @@
 
 mod auth;
 mod bad_requests;
+mod delivery;
 mod faults;
 mod helpers;
 mod lifecycle;
 mod polling;
+mod receiver;
 mod seed_bodies;

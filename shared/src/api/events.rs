@@ -109,7 +109,17 @@ pub async fn get_one(
                 format!("no event '{event_id}' on instance {raw_id}"),
             )
         })?;
-    Ok(Json(event_view(&record)))
+    let attempts = match &record.notification_id {
+        Some(n) => state
+            .delivery
+            .attempts(n)
+            .await
+            .map_err(|e| ApiError::store(&request_id, e))?,
+        None => Vec::new(),
+    };
+    let mut body = event_view(&record);
+    body["attempts"] = json!(attempts);
+    Ok(Json(body))
 }
 
 pub async fn polls(

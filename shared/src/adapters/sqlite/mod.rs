@@ -109,6 +109,27 @@ impl SqliteStore {
         conn.execute("DELETE FROM leases", []).map_err(unavailable)
     }
 
+    /// Releases delivery claims of a previous process (see [`clear_leases`](Self::clear_leases)):
+    /// attempts it had in flight are made again, with the same notification ids.
+    pub fn release_delivery_claims(&self) -> Result<usize, StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+        conn.execute(
+            "UPDATE events SET status = 'NEW' WHERE notification_id IN
+             (SELECT id FROM notifications WHERE status = 'DISPATCHED')",
+            [],
+        )
+        .map_err(unavailable)?;
+        conn.execute(
+            "UPDATE notifications SET status = CASE WHEN attempts = 0 THEN 'NEW' ELSE 'FAILED' END,
+             claimed_until_ms = NULL WHERE status = 'DISPATCHED'",
+            [],
+        )
+        .map_err(unavailable)
+    }
+
     /// Creates or re-keys an organization and one of its users (operators and tests).
     pub fn upsert_account(
         &self,
