@@ -14,6 +14,7 @@ pub mod id_field;
 pub mod instance;
 pub mod json_bool;
 pub mod json_kind;
+pub mod notification;
 pub mod poller;
 pub mod ports;
 pub mod refresh_interval;
@@ -24,10 +25,13 @@ pub mod secret_fields;
 pub mod signature;
 pub mod time_zone;
 pub mod url_template;
+pub mod webhook_secrets;
 
 #[cfg(feature = "api")]
 pub mod api;
 
+#[cfg(feature = "elements")]
+pub mod deliverer;
 #[cfg(feature = "elements")]
 pub mod poll_runner;
 #[cfg(feature = "elements")]
