@@ -9,10 +9,10 @@ use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::callback_guard::{guarded_client, CallbackGuard};
 use pollhook_core::deliverer::{Deliverer, DeliverySettings};
-use pollhook_core::retry_schedule::RetrySchedule;
 use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
 use pollhook_core::poller::PollerSettings;
 use pollhook_core::ports::SystemClock;
+use pollhook_core::retry_schedule::RetrySchedule;
 use pollhook_core::scheduler::{self, SchedulerSettings};
 
 use crate::key_file;
@@ -132,7 +132,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_authorizer(Arc::new(ElementAuthorizer { client })),
     );
     let schedule = match &args.retry_schedule {
-        Some(spec) => RetrySchedule::parse(spec).map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?,
+        Some(spec) => {
+            RetrySchedule::parse(spec).map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?
+        }
         None => RetrySchedule::default(),
     };
     let guard = CallbackGuard {

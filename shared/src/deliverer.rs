@@ -10,7 +10,10 @@ use tokio::sync::Semaphore;
 use crate::callback_guard::CallbackGuard;
 use crate::instance::{Instance, CALLBACK_URL, EVENTS_ENABLED, SIGNATURE_KEY};
 use crate::notification;
-use crate::ports::{AttemptOutcome, AttemptRecord, Clock, DeliveryQueue, InstanceStore, PendingNotification, StoreError};
+use crate::ports::{
+    AttemptOutcome, AttemptRecord, Clock, DeliveryQueue, InstanceStore, PendingNotification,
+    StoreError,
+};
 use crate::retry_schedule::{parse_retry_after, RetrySchedule};
 use crate::signature::{open_connectors_signature, standard_webhooks_header};
 use crate::webhook_secrets;
@@ -63,7 +66,11 @@ impl Deliverer {
         }
         let claimed = self
             .queue
-            .claim_due(self.clock.now(), u32::try_from(free).unwrap_or(u32::MAX), self.settings.lease)
+            .claim_due(
+                self.clock.now(),
+                u32::try_from(free).unwrap_or(u32::MAX),
+                self.settings.lease,
+            )
             .await?;
         let count = claimed.len();
         for pending in claimed {
@@ -93,7 +100,11 @@ impl Deliverer {
                     0
                 }
             };
-            let pause = if attempted > 0 { Duration::from_millis(5) } else { self.settings.tick };
+            let pause = if attempted > 0 {
+                Duration::from_millis(5)
+            } else {
+                self.settings.tick
+            };
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(pause) => {}
@@ -109,14 +120,21 @@ impl Deliverer {
             return Ok(()); // deleted: its queue went with it
         };
         let (status_code, error, retry_after) = match self.post(&instance, &pending).await {
-            Ok((status, retry_after)) if (200..300).contains(&status) => (Some(status), None, retry_after),
-            Ok((status, retry_after)) => (Some(status), Some(format!("callback answered {status}")), retry_after),
+            Ok((status, retry_after)) if (200..300).contains(&status) => {
+                (Some(status), None, retry_after)
+            }
+            Ok((status, retry_after)) => (
+                Some(status),
+                Some(format!("callback answered {status}")),
+                retry_after,
+            ),
             Err(e) => (None, Some(truncate(e)), None),
         };
         let attempt = AttemptRecord {
             attempted_at: started,
             status_code,
-            latency_ms: u64::try_from((self.clock.now() - started).num_milliseconds()).unwrap_or_default(),
+            latency_ms: u64::try_from((self.clock.now() - started).num_milliseconds())
+                .unwrap_or_default(),
             error: error.clone(),
         };
         let outcome = if error.is_none() {
@@ -125,10 +143,11 @@ impl Deliverer {
             self.disable(&instance).await?;
             AttemptOutcome::Dead
         } else {
-            let delay = self
-                .settings
-                .schedule
-                .next_delay(pending.attempts + 1, retry_after, rand::random());
+            let delay = self.settings.schedule.next_delay(
+                pending.attempts + 1,
+                retry_after,
+                rand::random(),
+            );
             match delay.and_then(|d| chrono::Duration::from_std(d).ok()) {
                 Some(d) => AttemptOutcome::RetryAt(self.clock.now() + d),
                 None => AttemptOutcome::Dead,
@@ -145,20 +164,35 @@ impl Deliverer {
             error = error.as_deref().unwrap_or(""),
             "delivery attempt"
         );
-        self.queue.finish_attempt(&pending.id, &attempt, &outcome).await
+        self.queue
+            .finish_attempt(&pending.id, &attempt, &outcome)
+            .await
     }
 
     /// POSTs the notification; Ok with the status and any Retry-After, Err for no HTTP answer.
-    async fn post(&self, instance: &Instance, pending: &PendingNotification) -> Result<(u16, Option<Duration>), String> {
+    async fn post(
+        &self,
+        instance: &Instance,
+        pending: &PendingNotification,
+    ) -> Result<(u16, Option<Duration>), String> {
         let config = &instance.spec.configuration;
         if !instance.spec.events.enabled {
-            return Err(format!("notifications are disabled for this instance ({EVENTS_ENABLED} is false)"));
+            return Err(format!(
+                "notifications are disabled for this instance ({EVENTS_ENABLED} is false)"
+            ));
         }
         let Some(url) = &instance.spec.events.callback_url else {
             return Err(format!("no callback URL ({CALLBACK_URL})"));
         };
-        self.guard.check_ip_literal(url.url()).map_err(|e| e.to_string())?;
-        let body = notification::body(&pending.id, instance.id.0, instance.spec.element.as_str(), &pending.events);
+        self.guard
+            .check_ip_literal(url.url())
+            .map_err(|e| e.to_string())?;
+        let body = notification::body(
+            &pending.id,
+            instance.id.0,
+            instance.spec.element.as_str(),
+            &pending.events,
+        );
         let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
         let now = self.clock.now();
         let secrets = webhook_secrets::active(config, now);
@@ -178,10 +212,17 @@ impl Deliverer {
             );
         }
         if let Some(key) = config.get(SIGNATURE_KEY).and_then(Value::as_str) {
-            request = request.header("Elements-Webhook-Signature", open_connectors_signature(key, &body));
+            request = request.header(
+                "Elements-Webhook-Signature",
+                open_connectors_signature(key, &body),
+            );
         }
         let started = Instant::now();
-        let response = request.body(body).send().await.map_err(|e| describe(&e, started))?;
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| describe(&e, started))?;
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -192,24 +233,36 @@ impl Deliverer {
 
     /// A 410 Gone: the receiver wants no more. Notifications are switched off, and say why.
     async fn disable(&self, instance: &Instance) -> Result<(), StoreError> {
-        let reason = format!("callback answered 410 Gone at {}; notifications disabled", self.clock.now().to_rfc3339());
+        let reason = format!(
+            "callback answered 410 Gone at {}; notifications disabled",
+            self.clock.now().to_rfc3339()
+        );
         if let Some(mut fresh) = self.instances.find(instance.id).await? {
-            fresh.spec.configuration.insert(EVENTS_ENABLED.into(), Value::Bool(false));
             fresh
                 .spec
                 .configuration
-                .insert("event.notification.disabled.reason".into(), Value::String(reason.clone()));
+                .insert(EVENTS_ENABLED.into(), Value::Bool(false));
+            fresh.spec.configuration.insert(
+                "event.notification.disabled.reason".into(),
+                Value::String(reason.clone()),
+            );
             fresh.spec.events.enabled = false;
             fresh.updated_date = self.clock.now();
             self.instances.update(&fresh).await?;
         }
-        self.queue.bury_pending(instance.id, &reason).await.map(drop)
+        self.queue
+            .bury_pending(instance.id, &reason)
+            .await
+            .map(drop)
     }
 }
 
 fn describe(e: &reqwest::Error, started: Instant) -> String {
     if e.is_timeout() {
-        format!("callback did not answer within {} ms", started.elapsed().as_millis())
+        format!(
+            "callback did not answer within {} ms",
+            started.elapsed().as_millis()
+        )
     } else if e.is_connect() {
         format!("cannot connect to the callback: {}", source_chain(e))
     } else {

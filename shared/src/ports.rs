@@ -317,10 +317,20 @@ pub trait DeliveryQueue: Send + Sync {
         lease: std::time::Duration,
     ) -> Result<Vec<PendingNotification>, StoreError>;
     /// Records an attempt and its outcome; the notification's events take its status.
-    async fn finish_attempt(&self, notification_id: &str, attempt: &AttemptRecord, outcome: &AttemptOutcome) -> Result<(), StoreError>;
+    async fn finish_attempt(
+        &self,
+        notification_id: &str,
+        attempt: &AttemptRecord,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError>;
     /// Sends dead (or failed) notifications of `instance` again, due at `now`: all of them, or
     /// the one holding `event_id`. Returns how many were requeued.
-    async fn replay(&self, instance: InstanceId, event_id: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError>;
+    async fn replay(
+        &self,
+        instance: InstanceId,
+        event_id: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError>;
     /// Every attempt of a notification, oldest first.
     async fn attempts(&self, notification_id: &str) -> Result<Vec<AttemptRecord>, StoreError>;
     /// Marks every undelivered notification of `instance` DEAD (its receiver said 410 Gone).

@@ -25,13 +25,23 @@ async fn post(app: &axum::Router, path: &str, body: &Value) -> (StatusCode, Valu
         .expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn app(allow_private: bool) -> axum::Router {
     let store = SqliteStore::open_in_memory(SecretBox::from_key(&[4; 32])).expect("store");
-    store.upsert_account("local", "local", "o", "u").expect("account");
+    store
+        .upsert_account("local", "local", "o", "u")
+        .expect("account");
     router(ApiState::on_store(Arc::new(store)).allow_private_callbacks(allow_private))
 }
 
@@ -57,8 +67,14 @@ async fn private_callbacks_are_refused_by_default_and_allowed_on_request() {
         let (status, body) = post(&strict, "/instances", &with_callback(url)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
         let message = body["message"].as_str().unwrap_or_default();
-        assert!(message.starts_with("configuration.event.notification.callback.url: "), "{url}: {message}");
-        assert!(message.contains("--allow-private-callbacks"), "{url}: {message}");
+        assert!(
+            message.starts_with("configuration.event.notification.callback.url: "),
+            "{url}: {message}"
+        );
+        assert!(
+            message.contains("--allow-private-callbacks"),
+            "{url}: {message}"
+        );
     }
     let request = Request::builder()
         .uri("/instances")
@@ -66,14 +82,33 @@ async fn private_callbacks_are_refused_by_default_and_allowed_on_request() {
         .body(Body::empty())
         .expect("request");
     let response = strict.clone().oneshot(request).await.expect("list");
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    assert_eq!(serde_json::from_slice::<Value>(&bytes).ok(), Some(json!([])), "nothing stored");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&bytes).ok(),
+        Some(json!([])),
+        "nothing stored"
+    );
 
     // A public name that does not resolve here is accepted: it is checked at each delivery.
-    let (status, body) = post(&strict, "/instances", &with_callback("https://hooks.example.invalid/in")).await;
+    let (status, body) = post(
+        &strict,
+        "/instances",
+        &with_callback("https://hooks.example.invalid/in"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let lenient = app(true);
-    let (status, body) = post(&lenient, "/instances", &with_callback("http://127.0.0.1:9000/hook")).await;
+    let (status, body) = post(
+        &lenient,
+        "/instances",
+        &with_callback("http://127.0.0.1:9000/hook"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -53,15 +53,21 @@ impl TestServer {
 
     fn launch(db: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pollhook"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--allow-private-callbacks", "--db"])
-            .arg(db)
-            .args(args)
-            .env("POLLHOOK_ORGANIZATION_SECRET", ORG_SECRET)
-            .env("POLLHOOK_USER_SECRET", USER_SECRET)
-            .env("POLLHOOK_SECRET_KEY", SECRET_KEY)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-private-callbacks",
+            "--db",
+        ])
+        .arg(db)
+        .args(args)
+        .env("POLLHOOK_ORGANIZATION_SECRET", ORG_SECRET)
+        .env("POLLHOOK_USER_SECRET", USER_SECRET)
+        .env("POLLHOOK_SECRET_KEY", SECRET_KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
         for (k, v) in extra_env {
             cmd.env(k, v);
         }

@@ -15,13 +15,14 @@ use serde_json::Value;
 pub struct Received {
     pub headers: HeaderMap,
     pub body: Bytes,
-    /// Status the receiver answered.
-    pub answered: u16,
 }
 
 impl Received {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("notification body is JSON")
@@ -65,7 +66,9 @@ impl Receiver {
     pub async fn start() -> RunningReceiver {
         let receiver = Receiver::default();
         let app = Router::new().fallback(handle).with_state(receiver.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
         let addr = listener.local_addr().expect("addr");
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
@@ -92,7 +95,12 @@ impl Receiver {
     }
 
     /// Waits (bounded) until `ready` holds for what was received.
-    pub async fn wait_for(&self, what: &str, timeout: Duration, ready: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        ready: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let got = self.received();
@@ -123,13 +131,16 @@ async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: Byte
         Answer::Hang(_) => 200,
     };
     // Recorded on arrival, so a request whose sender dies mid-wait still counts as received.
-    receiver.inner.lock().expect("receiver").received.push(Received {
-        headers,
-        body,
-        answered: status,
-    });
+    receiver
+        .inner
+        .lock()
+        .expect("receiver")
+        .received
+        .push(Received { headers, body });
     if let Answer::Hang(d) = answer {
         tokio::time::sleep(d).await;
     }
-    StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response()
+    StatusCode::from_u16(status)
+        .unwrap_or(StatusCode::OK)
+        .into_response()
 }

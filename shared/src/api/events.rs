@@ -217,7 +217,11 @@ pub async fn retry_one(
         .await
         .map_err(|e| ApiError::store(&request_id, e))?;
     if exists.is_none() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, &request_id, format!("no event '{event_id}' on instance {raw_id}")));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            &request_id,
+            format!("no event '{event_id}' on instance {raw_id}"),
+        ));
     }
     let requeued = state
         .delivery
@@ -231,7 +235,9 @@ pub async fn retry_one(
             format!("event '{event_id}' is not DEAD or FAILED: nothing to retry"),
         ));
     }
-    Ok(Json(json!({"instanceId": instance.id.0, "requeued": requeued})))
+    Ok(Json(
+        json!({"instanceId": instance.id.0, "requeued": requeued}),
+    ))
 }
 
 /// `POST /instances/{id}/events/retry`: replays every dead letter of the instance.
@@ -247,5 +253,7 @@ pub async fn retry_dead(
         .replay(instance.id, None, chrono::Utc::now())
         .await
         .map_err(|e| ApiError::store(&request_id, e))?;
-    Ok(Json(json!({"instanceId": instance.id.0, "requeued": requeued})))
+    Ok(Json(
+        json!({"instanceId": instance.id.0, "requeued": requeued}),
+    ))
 }

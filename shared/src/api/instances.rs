@@ -14,9 +14,9 @@ use super::ApiState;
 use crate::credentials::{digest, generate_secret};
 use crate::field_error::FieldError;
 use crate::instance::CALLBACK_URL;
-use crate::webhook_secrets;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::ports::StoreError;
+use crate::webhook_secrets;
 
 /// How many fresh ids to try if a random id collides (practically never).
 const ID_ATTEMPTS: usize = 5;
@@ -215,12 +215,16 @@ async fn check_callback(
     if before.and_then(|b| b.events.callback_url.as_ref()) == Some(url) {
         return Ok(());
     }
-    state.guard.check_registration(url.url()).await.map_err(|e| {
-        ApiError::invalid(
-            request_id,
-            FieldError::new(format!("configuration.{CALLBACK_URL}"), e.to_string()).into(),
-        )
-    })
+    state
+        .guard
+        .check_registration(url.url())
+        .await
+        .map_err(|e| {
+            ApiError::invalid(
+                request_id,
+                FieldError::new(format!("configuration.{CALLBACK_URL}"), e.to_string()).into(),
+            )
+        })
 }
 
 pub async fn rotate_webhook_secret(

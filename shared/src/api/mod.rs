@@ -15,7 +15,9 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::callback_guard::CallbackGuard;
-use crate::ports::{DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore};
+use crate::ports::{
+    DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore,
+};
 
 pub use error::ApiError;
 pub use request_id::RequestId;
@@ -49,7 +51,9 @@ impl ApiState {
             tenants: store.clone(),
             events: store.clone(),
             delivery: store,
-            guard: CallbackGuard { allow_private: false },
+            guard: CallbackGuard {
+                allow_private: false,
+            },
             poller: None,
             authorizer: None,
         }
@@ -57,7 +61,9 @@ impl ApiState {
 
     /// Lets callbacks reach private and loopback addresses (`--allow-private-callbacks`).
     pub fn allow_private_callbacks(mut self, allow: bool) -> Self {
-        self.guard = CallbackGuard { allow_private: allow };
+        self.guard = CallbackGuard {
+            allow_private: allow,
+        };
         self
     }
 
@@ -88,9 +94,15 @@ pub fn router(state: ApiState) -> Router {
                 .delete(instances::delete),
         )
         .route("/instances/{id}/events", get(events::list))
-        .route("/instances/{id}/events/retry", axum::routing::post(events::retry_dead))
+        .route(
+            "/instances/{id}/events/retry",
+            axum::routing::post(events::retry_dead),
+        )
         .route("/instances/{id}/events/{event_id}", get(events::get_one))
-        .route("/instances/{id}/events/{event_id}/retry", axum::routing::post(events::retry_one))
+        .route(
+            "/instances/{id}/events/{event_id}/retry",
+            axum::routing::post(events::retry_one),
+        )
         .route(
             "/instances/{id}/webhook-secret/rotate",
             axum::routing::post(instances::rotate_webhook_secret),

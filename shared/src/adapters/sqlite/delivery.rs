@@ -20,7 +20,12 @@ fn db_id(id: InstanceId) -> i64 {
 
 #[async_trait]
 impl DeliveryQueue for SqliteStore {
-    async fn claim_due(&self, now: DateTime<Utc>, limit: u32, lease: Duration) -> Result<Vec<PendingNotification>, StoreError> {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<PendingNotification>, StoreError> {
         let now_ms = now.timestamp_millis();
         let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         self.call(move |conn, _| {
@@ -76,7 +81,12 @@ impl DeliveryQueue for SqliteStore {
         .await
     }
 
-    async fn finish_attempt(&self, notification_id: &str, attempt: &AttemptRecord, outcome: &AttemptOutcome) -> Result<(), StoreError> {
+    async fn finish_attempt(
+        &self,
+        notification_id: &str,
+        attempt: &AttemptRecord,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StoreError> {
         let id = notification_id.to_owned();
         let attempt = attempt.clone();
         let outcome = outcome.clone();
@@ -121,7 +131,12 @@ impl DeliveryQueue for SqliteStore {
         .await
     }
 
-    async fn replay(&self, instance: InstanceId, event_id: Option<&str>, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn replay(
+        &self,
+        instance: InstanceId,
+        event_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         let event_id = event_id.map(str::to_owned);
         let now_ms = now.timestamp_millis();
         self.call(move |conn, _| {
@@ -177,7 +192,12 @@ impl DeliveryQueue for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map([&id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<u16>>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<u16>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
                 })
                 .map_err(unavailable)?;
             rows.map(|r| {

@@ -112,7 +112,12 @@ impl EventLog for SqliteStore {
         .await
     }
 
-    async fn list_events_of(&self, instances: &[InstanceId], after_seq: Option<i64>, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
+    async fn list_events_of(
+        &self,
+        instances: &[InstanceId],
+        after_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, StoreError> {
         let ids: Vec<i64> = instances.iter().map(|i| db_id(*i)).collect();
         self.call(move |conn, _| {
             if ids.is_empty() {

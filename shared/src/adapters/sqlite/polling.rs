@@ -9,8 +9,8 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{unavailable, SqliteStore};
 use crate::event::Event;
-use crate::notification;
 use crate::instance::InstanceId;
+use crate::notification;
 use crate::ports::{PollLogEntry, PollStore, StoreError};
 
 /// How long the seen-ledger remembers a change: far beyond any lookback plus interval.
