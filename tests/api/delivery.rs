@@ -399,3 +399,131 @@ async fn a_process_killed_during_delivery_loses_nothing_and_keeps_ids() {
         .collect();
     assert_eq!(delivered.len(), 12, "every change delivered at least once");
 }
+
+#[tokio::test]
+async fn a_rotated_secret_keeps_the_old_one_signing_alongside_the_new() {
+    let sim = spawn(sagecrm::router(sagecrm::Options::default()))
+        .await
+        .expect("sim");
+    let receiver = Receiver::start().await;
+    let server = TestServer::start();
+    let (id, old) = register(&server, &sim, &receiver.url).await;
+    let request = server
+        .client
+        .post(server.url(&format!("/instances/{id}/webhook-secret/rotate")))
+        .header("Authorization", account_auth());
+    let (status, rotated) = server.send(request).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["webhookSecret"]
+        .as_str()
+        .expect("new secret")
+        .to_owned();
+    assert_ne!(new, old);
+    let (_, instance) = server
+        .get(&format!("/instances/{id}"), &account_auth())
+        .await;
+    assert!(
+        !instance.to_string().contains(&new),
+        "the secret is shown only when issued"
+    );
+    add_companies(&sim, 1).await;
+    poll(&server, id).await;
+    let got = receiver
+        .receiver
+        .wait_for("a notification", Duration::from_secs(20), |r| !r.is_empty())
+        .await;
+    let r = &got[0];
+    assert_eq!(
+        r.header("webhook-signature").split(' ').count(),
+        2,
+        "both secrets sign"
+    );
+    for secret in [&old, &new] {
+        let secret = WebhookSecret::parse(secret).expect("secret");
+        verify_standard_webhooks(
+            &secret,
+            r.header("webhook-id"),
+            r.header("webhook-timestamp"),
+            r.header("webhook-signature"),
+            &r.body,
+            Utc::now().timestamp(),
+            300,
+        )
+        .expect("verifies with the old and the new secret");
+    }
+}
+
+#[tokio::test]
+async fn a_resources_notifications_arrive_in_order_even_across_a_retry() {
+    let sim = spawn(sagecrm::router(sagecrm::Options::default()))
+        .await
+        .expect("sim");
+    let receiver = Receiver::start().await;
+    receiver
+        .receiver
+        .script(vec![Answer::Status(503)], Answer::Status(200));
+    let server = TestServer::start_with_args(&["--retry-schedule", "300ms"]);
+    let (id, _) = register(&server, &sim, &receiver.url).await;
+    add_companies(&sim, 35).await;
+    poll(&server, id).await;
+    let all = wait_statuses(&server, id, "NOTIFIED", 35).await;
+    let mut queued: Vec<String> = Vec::new();
+    for e in &all {
+        let n = e["notificationId"].as_str().unwrap_or_default().to_owned();
+        if queued.last() != Some(&n) {
+            queued.push(n);
+        }
+    }
+    assert_eq!(queued.len(), 4, "35 events in 4 notifications");
+    let arrivals: Vec<String> = receiver
+        .receiver
+        .received()
+        .iter()
+        .map(|r| r.header("webhook-id").to_owned())
+        .collect();
+    assert_eq!(
+        arrivals.len(),
+        5,
+        "the first notification twice (503, then 200), the rest once"
+    );
+    assert_eq!(
+        arrivals[0], arrivals[1],
+        "the failed notification is retried before the next goes"
+    );
+    assert_eq!(&arrivals[1..], &queued[..], "delivered in queue order");
+}
+
+#[tokio::test]
+async fn all_events_of_an_organization_are_listed_and_element_tokens_see_their_own() {
+    let sim = spawn(sagecrm::router(sagecrm::Options::default()))
+        .await
+        .expect("sim");
+    let receiver = Receiver::start().await;
+    let server = TestServer::start();
+    let (a, _) = register(&server, &sim, &receiver.url).await;
+    let (b, _) = register(&server, &sim, &receiver.url).await;
+    add_companies(&sim, 2).await;
+    poll(&server, a).await;
+    poll(&server, b).await;
+    let (status, all) = server.get("/instances/events", &account_auth()).await;
+    assert_eq!(status, 200, "{all}");
+    let instances: HashSet<u64> = all
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["instanceId"].as_u64())
+        .collect();
+    assert_eq!(instances, HashSet::from([a, b]));
+    let (status, page) = server
+        .get("/instances/events?limit=1", &account_auth())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page.as_array().map(Vec::len), Some(1));
+    let (status, bad) = server
+        .get("/instances/events?limit=0", &account_auth())
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(bad["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("limit:")));
+}
