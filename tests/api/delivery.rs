@@ -9,7 +9,9 @@ use pollhook_core::signature::{verify_open_connectors, verify_standard_webhooks,
 use pollhook_simulators::{sagecrm, spawn, Running};
 use serde_json::{json, Value};
 
-use crate::helpers::{account_auth, fixture, TestServer};
+use reqwest::Method;
+
+use crate::helpers::{account_auth, events, fixture, poll_now, sim_admin, TestServer};
 use crate::receiver::{Answer, Receiver};
 
 const SIGNATURE_KEY: &str = "oc-signing-key";
@@ -19,16 +21,6 @@ const FAST_RETRIES: &[&str] = &[
     "--delivery-timeout-secs",
     "1",
 ];
-
-async fn sim_post(sim: &Running, path: &str, body: Value) {
-    let r = reqwest::Client::new()
-        .post(sim.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("sim");
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-}
 
 /// A Sage CRM instance (accounts only) on `sim` delivering to `callback`; returns (id, webhook secret).
 async fn register(server: &TestServer, sim: &Running, callback: &str) -> (u64, String) {
@@ -55,35 +47,16 @@ async fn register(server: &TestServer, sim: &Running, callback: &str) -> (u64, S
 
 async fn add_companies(sim: &Running, n: usize) {
     let at = (Utc::now() + chrono::Duration::seconds(2)).to_rfc3339_opts(SecondsFormat::Secs, true);
-    sim_post(sim, "/_sim/clock", json!({"now": at})).await;
+    sim_admin(sim, Method::POST, "/_sim/clock", json!({"now": at})).await;
     for i in 0..n {
-        sim_post(
+        sim_admin(
             sim,
+            Method::POST,
             "/_sim/company",
             json!({"Comp_Name": format!("Co {i}")}),
         )
         .await;
     }
-}
-
-async fn poll(server: &TestServer, id: u64) {
-    let request = server
-        .client
-        .post(server.url(&format!("/instances/{id}/poll")))
-        .header("Authorization", account_auth());
-    let (status, body) = server.send(request).await;
-    assert_eq!(status, 200, "{body}");
-}
-
-async fn events(server: &TestServer, id: u64) -> Vec<Value> {
-    let (status, body) = server
-        .get(
-            &format!("/instances/{id}/events?limit=1000"),
-            &account_auth(),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body.as_array().expect("events").clone()
 }
 
 async fn wait_statuses(server: &TestServer, id: u64, want: &str, n: usize) -> Vec<Value> {
@@ -110,7 +83,7 @@ async fn notifications_are_signed_both_ways_batched_by_ten_and_marked_notified()
     let server = TestServer::start();
     let (id, secret) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 25).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     let got = receiver
         .receiver
         .wait_for("3 notifications", Duration::from_secs(20), |r| r.len() >= 3)
@@ -194,7 +167,7 @@ async fn a_receiver_down_for_a_while_gets_everything_once_it_is_back() {
     let server = TestServer::start_with_args(&["--retry-schedule", "100ms,200ms,300ms,400ms"]);
     let (id, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 3).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     let all = wait_statuses(&server, id, "NOTIFIED", 3).await;
     let got = receiver.receiver.received();
     assert_eq!(got.len(), 3, "two failures, then the delivery");
@@ -231,7 +204,7 @@ async fn a_receiver_that_always_fails_ends_in_dead_letters_that_replay() {
     let server = TestServer::start_with_args(FAST_RETRIES);
     let (id, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 2).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     let dead = wait_statuses(&server, id, "DEAD", 2).await;
     assert_eq!(
         receiver.receiver.received().len(),
@@ -271,8 +244,8 @@ async fn a_hung_receiver_times_out_and_does_not_block_other_instances() {
     let (slow_id, _) = register(&server, &sim, &slow.url).await;
     let (fast_id, _) = register(&server, &sim, &fast.url).await;
     add_companies(&sim, 2).await;
-    poll(&server, slow_id).await;
-    poll(&server, fast_id).await;
+    poll_now(&server, slow_id).await;
+    poll_now(&server, fast_id).await;
     let started = std::time::Instant::now();
     fast.receiver
         .wait_for(
@@ -324,7 +297,7 @@ async fn a_410_gone_disables_the_instances_notifications() {
     let server = TestServer::start_with_args(FAST_RETRIES);
     let (id, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 1).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     wait_statuses(&server, id, "DEAD", 1).await;
     assert_eq!(receiver.receiver.received().len(), 1, "no retry after 410");
     let (_, instance) = server
@@ -358,7 +331,7 @@ async fn a_process_killed_during_delivery_loses_nothing_and_keeps_ids() {
     ]);
     let (id, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 12).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     server.kill();
     let server = server.restart_after_kill();
@@ -427,7 +400,7 @@ async fn a_rotated_secret_keeps_the_old_one_signing_alongside_the_new() {
         "the secret is shown only when issued"
     );
     add_companies(&sim, 1).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     let got = receiver
         .receiver
         .wait_for("a notification", Duration::from_secs(20), |r| !r.is_empty())
@@ -465,7 +438,7 @@ async fn a_resources_notifications_arrive_in_order_even_across_a_retry() {
     let server = TestServer::start_with_args(&["--retry-schedule", "300ms"]);
     let (id, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 35).await;
-    poll(&server, id).await;
+    poll_now(&server, id).await;
     let all = wait_statuses(&server, id, "NOTIFIED", 35).await;
     let mut queued: Vec<String> = Vec::new();
     for e in &all {
@@ -503,8 +476,8 @@ async fn all_events_of_an_organization_are_listed_and_element_tokens_see_their_o
     let (a, _) = register(&server, &sim, &receiver.url).await;
     let (b, _) = register(&server, &sim, &receiver.url).await;
     add_companies(&sim, 2).await;
-    poll(&server, a).await;
-    poll(&server, b).await;
+    poll_now(&server, a).await;
+    poll_now(&server, b).await;
     let (status, all) = server.get("/instances/events", &account_auth()).await;
     assert_eq!(status, 200, "{all}");
     let instances: HashSet<u64> = all

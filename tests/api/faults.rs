@@ -16,7 +16,7 @@ use pollhook_core::secret_box::SecretBox;
 use pollhook_simulators::{sagecrm, spawn, Running};
 use serde_json::{json, Value};
 
-use crate::helpers::{account_auth, fixture, TestServer};
+use crate::helpers::{account_auth, fixture, sim_admin, TestServer};
 
 /// Our clock for in-process polls: real time, but sleeps are recorded and skipped.
 struct SkippingClock {
@@ -42,21 +42,6 @@ struct Harness {
     runner: PollRunner,
     clock: Arc<SkippingClock>,
     instance: Instance,
-}
-
-async fn sim_call(sim: &Running, method: reqwest::Method, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .request(method, sim.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("simulator admin call");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap_or(Value::Null)
 }
 
 /// A Sage CRM instance (accounts only, 2 records a page) on an in-memory store.
@@ -114,7 +99,7 @@ impl Harness {
     async fn add_companies(&self, n: usize) {
         let at =
             (Utc::now() + chrono::Duration::seconds(2)).to_rfc3339_opts(SecondsFormat::Secs, true);
-        sim_call(
+        sim_admin(
             &self.sim,
             reqwest::Method::POST,
             "/_sim/clock",
@@ -122,7 +107,7 @@ impl Harness {
         )
         .await;
         for i in 0..n {
-            sim_call(
+            sim_admin(
                 &self.sim,
                 reqwest::Method::POST,
                 "/_sim/company",
@@ -133,7 +118,7 @@ impl Harness {
     }
 
     async fn fault(&self, spec: Value) {
-        sim_call(&self.sim, reqwest::Method::POST, "/_sim/faults", spec).await;
+        sim_admin(&self.sim, reqwest::Method::POST, "/_sim/faults", spec).await;
     }
 
     async fn poll(&self) -> PollLogEntry {
@@ -199,7 +184,7 @@ async fn server_errors_are_retried_and_a_resource_that_keeps_failing_catches_up_
         "{failed:?}"
     );
     assert_eq!(failed.events, 0);
-    sim_call(&h.sim, reqwest::Method::DELETE, "/_sim/faults", json!({})).await;
+    sim_admin(&h.sim, reqwest::Method::DELETE, "/_sim/faults", json!({})).await;
     let caught_up = h.poll().await;
     assert_eq!(
         (caught_up.error.as_deref(), caught_up.events),
@@ -255,7 +240,7 @@ async fn a_process_killed_mid_poll_loses_and_repeats_nothing() {
     assert_eq!(status, 200, "{created}");
     let id = created["id"].as_u64().expect("id");
     let at = (Utc::now() + chrono::Duration::seconds(2)).to_rfc3339_opts(SecondsFormat::Secs, true);
-    sim_call(
+    sim_admin(
         &sim,
         reqwest::Method::POST,
         "/_sim/clock",
@@ -263,14 +248,14 @@ async fn a_process_killed_mid_poll_loses_and_repeats_nothing() {
     )
     .await;
     for i in 0..5 {
-        sim_call(
+        sim_admin(
             &sim,
             reqwest::Method::POST,
             "/_sim/company",
             json!({"Comp_Name": format!("Co {i}")}),
         )
         .await;
-        sim_call(
+        sim_admin(
             &sim,
             reqwest::Method::POST,
             "/_sim/person",
@@ -280,7 +265,7 @@ async fn a_process_killed_mid_poll_loses_and_repeats_nothing() {
     }
     // Accounts' first two pages go through; the third call hangs, and the process is killed
     // while the poll is inside it.
-    sim_call(
+    sim_admin(
         &sim,
         reqwest::Method::POST,
         "/_sim/faults",
@@ -315,7 +300,7 @@ async fn a_process_killed_mid_poll_loses_and_repeats_nothing() {
     }
     server.kill();
     let _ = pending.await;
-    sim_call(&sim, reqwest::Method::DELETE, "/_sim/faults", json!({})).await;
+    sim_admin(&sim, reqwest::Method::DELETE, "/_sim/faults", json!({})).await;
 
     let server = server.restart_after_kill();
     let request = server

@@ -211,3 +211,50 @@ fn wait_for_listen_line(stdout: std::process::ChildStdout) -> String {
     rx.recv_timeout(Duration::from_secs(30))
         .expect("pollhook serve did not print its listening address within 30 s")
 }
+
+/// Calls a simulator's admin API (`/_sim/...`) and asserts it succeeded.
+pub async fn sim_admin(
+    sim: &pollhook_simulators::Running,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Value {
+    let response = reqwest::Client::new()
+        .request(method, sim.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("simulator admin call");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// `POST /instances/{id}/poll`, asserting every resource polled without error.
+pub async fn poll_now(server: &TestServer, id: u64) -> Value {
+    let request = server
+        .client
+        .post(server.url(&format!("/instances/{id}/poll")))
+        .header("Authorization", account_auth());
+    let (status, body) = server.send(request).await;
+    assert_eq!(status, 200, "poll: {body}");
+    for r in body["resources"].as_array().expect("resources") {
+        assert!(r["error"].is_null(), "resource failed: {r}");
+    }
+    body
+}
+
+/// An instance's events in queue order.
+pub async fn events(server: &TestServer, id: u64) -> Vec<Value> {
+    let (status, body) = server
+        .get(
+            &format!("/instances/{id}/events?limit=1000"),
+            &account_auth(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().expect("events").clone()
+}

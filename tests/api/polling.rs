@@ -5,65 +5,18 @@ use chrono::{Duration, SecondsFormat, Utc};
 use pollhook_simulators::{sagecrm, sageone, spawn, Running};
 use serde_json::{json, Value};
 
-use crate::helpers::{account_auth, fixture, TestServer};
+use reqwest::Method;
 
-async fn sim_post(sim: &Running, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(sim.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("simulator admin call");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("simulator JSON")
-}
-
-async fn sim_patch(sim: &Running, path: &str, body: Value) {
-    let response = reqwest::Client::new()
-        .patch(sim.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("simulator admin call");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-}
+use crate::helpers::{account_auth, events, fixture, poll_now, sim_admin, TestServer};
 
 async fn set_sim_clock(sim: &Running, at: chrono::DateTime<Utc>) {
-    sim_post(
+    sim_admin(
         sim,
+        Method::POST,
         "/_sim/clock",
         json!({"now": at.to_rfc3339_opts(SecondsFormat::Secs, true)}),
     )
     .await;
-}
-
-async fn poll_now(server: &TestServer, id: u64) -> Value {
-    let request = server
-        .client
-        .post(server.url(&format!("/instances/{id}/poll")))
-        .header("Authorization", account_auth());
-    let (status, body) = server.send(request).await;
-    assert_eq!(status, 200, "poll: {body}");
-    for r in body["resources"].as_array().expect("resources") {
-        assert!(r["error"].is_null(), "resource failed: {r}");
-    }
-    body
-}
-
-async fn events(server: &TestServer, id: u64) -> Vec<Value> {
-    let (status, body) = server
-        .get(&format!("/instances/{id}/events"), &account_auth())
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body.as_array().expect("array").clone()
 }
 
 fn summary(events: &[Value]) -> Vec<(String, String, String)> {
@@ -88,8 +41,20 @@ async fn sage_crm_seed_polls_the_simulator_into_created_and_updated_events() {
         .expect("sim");
     let now = Utc::now();
     set_sim_clock(&sim, now - Duration::days(1)).await;
-    sim_post(&sim, "/_sim/company", json!({"Comp_Name": "Old Co"})).await;
-    sim_post(&sim, "/_sim/person", json!({"Pers_FirstName": "Old"})).await;
+    sim_admin(
+        &sim,
+        Method::POST,
+        "/_sim/company",
+        json!({"Comp_Name": "Old Co"}),
+    )
+    .await;
+    sim_admin(
+        &sim,
+        Method::POST,
+        "/_sim/person",
+        json!({"Pers_FirstName": "Old"}),
+    )
+    .await;
     set_sim_clock(&sim, now).await;
 
     let server = TestServer::start();
@@ -100,10 +65,23 @@ async fn sage_crm_seed_polls_the_simulator_into_created_and_updated_events() {
     let id = created["id"].as_u64().expect("id");
 
     set_sim_clock(&sim, now + Duration::seconds(5)).await;
-    let acme = sim_post(&sim, "/_sim/company", json!({"Comp_Name": "Acme"})).await;
-    let jane = sim_post(&sim, "/_sim/person", json!({"Pers_FirstName": "Jane"})).await;
-    sim_post(
+    let acme = sim_admin(
         &sim,
+        Method::POST,
+        "/_sim/company",
+        json!({"Comp_Name": "Acme"}),
+    )
+    .await;
+    let jane = sim_admin(
+        &sim,
+        Method::POST,
+        "/_sim/person",
+        json!({"Pers_FirstName": "Jane"}),
+    )
+    .await;
+    sim_admin(
+        &sim,
+        Method::POST,
         "/_sim/opportunity",
         json!({"Oppo_Description": "Deal"}),
     )
@@ -139,7 +117,13 @@ async fn sage_crm_seed_polls_the_simulator_into_created_and_updated_events() {
     // Change one record: exactly one UPDATED event, nothing repeated.
     set_sim_clock(&sim, now + Duration::seconds(30)).await;
     let acme_path = format!("/_sim/company/{}", acme_id.clone().unwrap_or_default());
-    sim_patch(&sim, &acme_path, json!({"Comp_Name": "Acme Ltd"})).await;
+    sim_admin(
+        &sim,
+        Method::PATCH,
+        &acme_path,
+        json!({"Comp_Name": "Acme Ltd"}),
+    )
+    .await;
     poll_now(&server, id).await;
     poll_now(&server, id).await;
     let all = events(&server, id).await;
@@ -180,15 +164,17 @@ async fn sage_accounting_seed_exchanges_its_code_and_polls_customers() {
         .expect("sim");
     let now = Utc::now();
     set_sim_clock(&sim, now - Duration::days(1)).await;
-    sim_post(
+    sim_admin(
         &sim,
+        Method::POST,
         "/_sim/contacts",
         json!({"name": "Old Customer", "contact_types": [{"id": "CUSTOMER"}]}),
     )
     .await;
     set_sim_clock(&sim, now).await;
-    let code = sim_post(
+    let code = sim_admin(
         &sim,
+        Method::POST,
         "/_sim/oauth/codes",
         json!({"redirect_uri": "https://mycoolapp.com"}),
     )
@@ -221,14 +207,16 @@ async fn sage_accounting_seed_exchanges_its_code_and_polls_customers() {
     );
 
     set_sim_clock(&sim, now + Duration::seconds(5)).await;
-    let customer = sim_post(
+    let customer = sim_admin(
         &sim,
+        Method::POST,
         "/_sim/contacts",
         json!({"name": "New Customer", "contact_types": [{"id": "CUSTOMER"}]}),
     )
     .await;
-    sim_post(
+    sim_admin(
         &sim,
+        Method::POST,
         "/_sim/contacts",
         json!({"name": "A Supplier", "contact_types": [{"id": "VENDOR"}]}),
     )
@@ -246,8 +234,9 @@ async fn sage_accounting_seed_exchanges_its_code_and_polls_customers() {
     );
 
     set_sim_clock(&sim, now + Duration::seconds(40)).await;
-    sim_patch(
+    sim_admin(
         &sim,
+        Method::PATCH,
         &format!(
             "/_sim/contacts/{}",
             customer["id"].as_str().unwrap_or_default()
