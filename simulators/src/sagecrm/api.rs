@@ -190,6 +190,15 @@ fn collection(state: &CrmState, entity: &Entity, query: &str, base: &str) -> Res
             ));
         }
     }
+    let mut filter = filter;
+    if let (Some(f), Some(sample)) = (filter.as_mut(), table.records.values().next()) {
+        f.canonicalize_fields(&|name| {
+            sample
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(name))
+                .cloned()
+        });
+    }
     let mut matched: Vec<(&i64, &Map<String, Value>)> = table
         .records
         .iter()

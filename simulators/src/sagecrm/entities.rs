@@ -156,7 +156,8 @@ impl Entity {
 
     /// Whether the record is deleted.
     pub fn is_deleted(&self, record: &Map<String, Value>) -> bool {
-        match lookup(record, self.deleted_field) {
+        // Written only by the simulator itself, always with this spelling.
+        match record.get(self.deleted_field) {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(Value::Number(n)) => n.as_f64() != Some(0.0),

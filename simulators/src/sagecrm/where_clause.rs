@@ -387,6 +387,26 @@ pub fn lookup<'a>(record: &'a Map<String, Value>, field: &str) -> Option<&'a Val
 }
 
 impl Expr {
+    /// Rewrites field names to the spelling records use, so matching finds them with one map
+    /// lookup instead of a case-insensitive scan of every field of every record.
+    pub fn canonicalize_fields(&mut self, resolve: &dyn Fn(&str) -> Option<String>) {
+        match self {
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                a.canonicalize_fields(resolve);
+                b.canonicalize_fields(resolve);
+            }
+            Expr::Not(e) => e.canonicalize_fields(resolve),
+            Expr::Compare { field, .. }
+            | Expr::In { field, .. }
+            | Expr::Between { field, .. }
+            | Expr::Like { field, .. } => {
+                if let Some(exact) = resolve(field) {
+                    *field = exact;
+                }
+            }
+        }
+    }
+
     /// Every field name the filter mentions.
     pub fn fields(&self) -> Vec<&str> {
         match self {
