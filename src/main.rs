@@ -1,5 +1,6 @@
 //! `pollhook`: the local all-in-one CLI. Wiring only; the logic lives in `pollhook-core`.
 
+mod demo;
 mod key_file;
 mod preview_url;
 mod serve;
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// See pollhook work end to end: simulators, pollhook and a verifying receiver in one process.
+    Demo(demo::DemoArgs),
     /// Run the API on one SQLite file (local all-in-one mode).
     Serve(serve::ServeArgs),
     /// Print a poll URL template expanded for a given instant, to check it before registering.
@@ -31,6 +34,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
         Command::PreviewUrl(args) => preview_url::run(args),
         Command::Simulate(args) => simulate::run(args),

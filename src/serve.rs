@@ -1,5 +1,7 @@
-//! `pollhook serve`: the API on a SQLite file, until SIGTERM or Ctrl-C.
+//! `pollhook serve`: the API on a SQLite file, until SIGTERM or Ctrl-C. [`start`] runs the same
+//! server from code (the demo embeds it); [`run`] is the CLI path on top of it.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,17 +54,73 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "POLLHOOK_LOG_JSON")]
     log_json: bool,
+    /// Account secrets chosen by an embedding caller; they win over the environment.
+    #[arg(skip)]
+    account: Option<AccountSecrets>,
+}
+
+/// The local account's secrets, as the `Authorization: User .., Organization ..` header uses them.
+#[derive(Clone)]
+pub struct AccountSecrets {
+    pub organization: String,
+    pub user: String,
+}
+
+/// Parses `serve` flags as the CLI would (environment defaults included), for callers that
+/// embed the server and want its defaults kept in one place.
+#[derive(clap::Parser)]
+struct Flags {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    /// `flags` as given after `pollhook serve`, e.g. `["--listen", "127.0.0.1:0"]`.
+    pub fn from_flags<I, S>(flags: I) -> anyhow::Result<ServeArgs>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        let argv = std::iter::once(std::ffi::OsString::from("serve"))
+            .chain(flags.into_iter().map(Into::into));
+        let flags = <Flags as clap::Parser>::try_parse_from(argv).context("serve flags")?;
+        Ok(flags.args)
+    }
+
+    /// Uses these account secrets instead of `POLLHOOK_ORGANIZATION_SECRET` / `POLLHOOK_USER_SECRET`.
+    pub fn with_account(mut self, account: AccountSecrets) -> ServeArgs {
+        self.account = Some(account);
+        self
+    }
+}
+
+/// A server started by [`start`]: where it listens, and the task that ends when it has stopped.
+pub struct Running {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Waits until the server, the scheduler and the deliverer have stopped.
+    pub async fn stopped(self) -> anyhow::Result<()> {
+        self.task.await.context("server task failed")?
+    }
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging(args.log_json);
+    init_logging(args.log_json, "info");
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(serve(args))
+    runtime.block_on(async move {
+        let running = start(args, shutdown_signal()).await?;
+        println!("pollhook listening on http://{}", running.addr);
+        running.stopped().await
+    })
 }
 
-fn init_logging(json: bool) {
+/// Logs to stderr at `default_level` unless `RUST_LOG` says otherwise.
+pub fn init_logging(json: bool, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -77,7 +135,12 @@ fn env_secret(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// Opens the store, binds `args.listen`, and runs the API, the scheduler and the deliverer in
+/// the background until `shutdown` resolves. Returns once the address is bound.
+pub async fn start(
+    args: ServeArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
     let key_path = args.key_file.clone().unwrap_or_else(|| {
         let mut p = args.db.clone().into_os_string();
         p.push(".key");
@@ -87,10 +150,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         key_file::load_or_create(env_secret("POLLHOOK_SECRET_KEY").as_deref(), &key_path)?;
     let store = SqliteStore::open(&args.db, secrets)
         .with_context(|| format!("database {}", args.db.display()))?;
-    let generated = store.bootstrap_local_account(
-        env_secret("POLLHOOK_ORGANIZATION_SECRET").as_deref(),
-        env_secret("POLLHOOK_USER_SECRET").as_deref(),
-    )?;
+    let (organization, user) = match &args.account {
+        Some(a) => (Some(a.organization.clone()), Some(a.user.clone())),
+        None => (
+            env_secret("POLLHOOK_ORGANIZATION_SECRET"),
+            env_secret("POLLHOOK_USER_SECRET"),
+        ),
+    };
+    let generated = store.bootstrap_local_account(organization.as_deref(), user.as_deref())?;
     if let Some(g) = generated {
         println!("Generated account secrets (shown once; set POLLHOOK_ORGANIZATION_SECRET / POLLHOOK_USER_SECRET to choose your own):");
         println!(
@@ -155,7 +222,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..DeliverySettings::default()
         },
         user_agent: user_agent.to_owned(),
+        wake: Some(store.enqueued_signal()),
     });
+    // Bound before anything runs in the background, so a taken address fails cleanly.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(address = %addr, db = %args.db.display(), "pollhook listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let scheduler_settings = SchedulerSettings {
         concurrency: args.poll_concurrency.max(1),
@@ -174,37 +248,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let delivering = tokio::spawn(deliverer.run(async move {
         let _ = deliverer_rx.wait_for(|stop| *stop).await;
     }));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(address = %addr, db = %args.db.display(), "pollhook listening");
-    println!("pollhook listening on http://{addr}");
     // Responses go out without Nagle's 40 ms delay.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .context("server error")?;
-    drop(stop_rx);
-    if let Err(e) = scheduler.await {
-        tracing::error!(error = %e, "scheduler stopped abnormally");
-    }
-    if let Err(e) = delivering.await {
-        tracing::error!(error = %e, "deliverer stopped abnormally");
-    }
-    tracing::info!("pollhook stopped");
-    Ok(())
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .context("server error");
+        drop(stop_rx);
+        if let Err(e) = scheduler.await {
+            tracing::error!(error = %e, "scheduler stopped abnormally");
+        }
+        if let Err(e) = delivering.await {
+            tracing::error!(error = %e, "deliverer stopped abnormally");
+        }
+        tracing::info!("pollhook stopped");
+        served
+    });
+    Ok(Running { addr, task })
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
