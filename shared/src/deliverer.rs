@@ -54,6 +54,8 @@ pub struct Deliverer {
     pub clock: Arc<dyn Clock>,
     pub settings: DeliverySettings,
     pub user_agent: String,
+    /// Wakes the loop when work is queued, so delivery starts without waiting for the tick.
+    pub wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Deliverer {
@@ -83,6 +85,10 @@ impl Deliverer {
                     tracing::error!(error = %e, "delivery could not record its outcome; the claim expires and it is retried");
                 }
                 drop(permit);
+                // A permit is free and the resource's next notification may be due: look now.
+                if let Some(wake) = &me.wake {
+                    wake.notify_one();
+                }
             });
         }
         Ok(count)
@@ -100,14 +106,21 @@ impl Deliverer {
                     0
                 }
             };
-            let pause = if attempted > 0 {
-                Duration::from_millis(5)
-            } else {
-                self.settings.tick
+            if attempted > 0 {
+                // More may be due at once; let the spawned attempts run, then look again.
+                tokio::task::yield_now().await;
+                continue;
+            }
+            let woken = async {
+                match &self.wake {
+                    Some(n) => n.notified().await,
+                    None => std::future::pending().await,
+                }
             };
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = tokio::time::sleep(pause) => {}
+                _ = woken => {}
+                _ = tokio::time::sleep(self.settings.tick) => {}
             }
         }
     }

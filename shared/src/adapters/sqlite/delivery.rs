@@ -179,6 +179,11 @@ impl DeliveryQueue for SqliteStore {
             Ok(requeued)
         })
         .await
+        .inspect(|requeued| {
+            if *requeued > 0 {
+                self.enqueued.notify_one();
+            }
+        })
     }
 
     async fn attempts(&self, notification_id: &str) -> Result<Vec<AttemptRecord>, StoreError> {

@@ -38,6 +38,8 @@ pub struct GeneratedSecrets {
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     secrets: SecretBox,
+    /// Woken when notifications become due now, so the deliverer need not wait for its tick.
+    enqueued: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -78,6 +80,7 @@ impl SqliteStore {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             secrets,
+            enqueued: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -97,6 +100,11 @@ impl SqliteStore {
         })
         .await
         .map_err(unavailable)?
+    }
+
+    /// Signalled whenever new notifications are queued or replayed (for the deliverer).
+    pub fn enqueued_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.enqueued.clone()
     }
 
     /// Drops every poll lease. Local mode runs one process per database file, so at start

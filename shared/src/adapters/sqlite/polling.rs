@@ -173,6 +173,11 @@ impl PollStore for SqliteStore {
             Ok(fresh)
         })
         .await
+        .inspect(|fresh| {
+            if *fresh > 0 {
+                self.enqueued.notify_one();
+            }
+        })
     }
 
     async fn record_poll(&self, entry: &PollLogEntry) -> Result<(), StoreError> {
