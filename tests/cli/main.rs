@@ -1,5 +1,7 @@
 //! The CLI as users run it: `pollhook preview-url` expands poll URL templates.
 
+mod demo;
+
 use std::process::Command;
 
 fn preview(args: &[&str]) -> (bool, String, String) {
