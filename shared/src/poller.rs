@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::change::classify;
 use crate::event::{event_id, ChangeVersion, Event};
@@ -198,6 +198,9 @@ fn page_events(
     started: DateTime<Utc>,
     entry: &mut PollLogEntry,
 ) -> Vec<Event> {
+    // Nothing from before the instance existed is an event. Vendors often write whole seconds,
+    // so a change in the second of registration counts as after it.
+    let registered = instance.created_date.trunc_subsecs(0);
     let mut events = Vec::with_capacity(records.len());
     for record in records {
         let change = match classify(&record, resource) {
@@ -212,9 +215,8 @@ fn page_events(
             note(entry, format!("sent as UPDATED: {text}"));
         }
         if let Some(updated) = change.updated {
-            // Nothing from before the instance existed is an event.
-            let too_old = updated < instance.created_date
-                || (resource.filter_by_updated_date && updated < since);
+            let too_old =
+                updated < registered || (resource.filter_by_updated_date && updated < since);
             let too_new = resource.filter_by_current_date && updated > started;
             if too_old || too_new {
                 entry.skipped += 1;

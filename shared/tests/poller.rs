@@ -103,6 +103,23 @@ async fn creates_and_updates_become_one_event_each_and_nothing_before_registrati
 }
 
 #[tokio::test]
+async fn a_change_in_the_second_of_registration_is_an_event() {
+    let (vendor, store, clock) = (FakeVendor::new(), store(), FakeClock::at(t0()));
+    // Registered at 12:00:00.600; the vendor writes whole seconds, so a change at
+    // 12:00:00.900 reads as 12:00:00.
+    let inst = instance(t0() + chrono::Duration::milliseconds(600));
+    vendor.upsert(1, t0());
+    clock.set(t0() + chrono::Duration::minutes(1));
+    let log = poll(&inst, &vendor, &store, &clock).await;
+    assert_eq!(log[0].events, 1, "{log:?}");
+    // A change a second earlier is still before registration.
+    vendor.upsert(2, t0() - chrono::Duration::seconds(1));
+    clock.set(t0() + chrono::Duration::minutes(2));
+    let log = poll(&inst, &vendor, &store, &clock).await;
+    assert_eq!(log[0].events, 0, "{log:?}");
+}
+
+#[tokio::test]
 async fn transient_faults_are_retried_with_retry_after_and_a_failed_resource_keeps_its_watermark() {
     let (vendor, store, clock) = (FakeVendor::new(), store(), FakeClock::at(t0()));
     let inst = instance(t0());
