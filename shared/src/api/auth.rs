@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 
-use super::error::ApiError;
+use super::error::{ApiError, StoreResultExt};
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, digests_equal, PresentedCredentials};
@@ -57,7 +57,7 @@ impl FromRequestParts<ApiState> for Caller {
                 .tenants
                 .accounts_for_organization(&digest(org))
                 .await
-                .map_err(|e| ApiError::store(&request_id, e))?;
+                .or_store(&request_id)?;
             let user_digest = digest(user);
             // Compare against every user so the time taken does not depend on which matched.
             let matched = accounts.iter().fold(None, |found, a| {
@@ -84,7 +84,7 @@ impl FromRequestParts<ApiState> for Caller {
             .instances
             .get_by_token(&token_digest)
             .await
-            .map_err(|e| ApiError::store(&request_id, e))?;
+            .or_store(&request_id)?;
         match instance {
             Some(i) if digests_equal(&i.token_digest, &token_digest) => Ok(Caller {
                 organization_id: i.organization_id,

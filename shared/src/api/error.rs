@@ -69,6 +69,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Turns a store failure into the API's answer for it, so handlers read `.or_store(&request_id)?`.
+pub trait StoreResultExt<T> {
+    fn or_store(self, request_id: &RequestId) -> Result<T, ApiError>;
+}
+
+impl<T> StoreResultExt<T> for Result<T, StoreError> {
+    fn or_store(self, request_id: &RequestId) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::store(request_id, e))
+    }
+}
+
 pub async fn not_found(request_id: RequestId, request: Request) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,

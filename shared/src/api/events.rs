@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, StoreResultExt};
 use super::instances::load;
 use super::request_id::RequestId;
 use super::ApiState;
@@ -86,7 +86,7 @@ pub async fn list(
         .events
         .list_events(instance.id, after, limit)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     Ok(Json(Value::Array(records.iter().map(event_view).collect())))
 }
 
@@ -101,7 +101,7 @@ pub async fn get_one(
         .events
         .get_event(instance.id, &event_id)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?
+        .or_store(&request_id)?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -110,11 +110,7 @@ pub async fn get_one(
             )
         })?;
     let attempts = match &record.notification_id {
-        Some(n) => state
-            .delivery
-            .attempts(n)
-            .await
-            .map_err(|e| ApiError::store(&request_id, e))?,
+        Some(n) => state.delivery.attempts(n).await.or_store(&request_id)?,
         None => Vec::new(),
     };
     let mut body = event_view(&record);
@@ -135,7 +131,7 @@ pub async fn polls(
         .events
         .list_polls(instance.id, limit)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     Ok(Json(json!(entries)))
 }
 
@@ -190,7 +186,7 @@ pub async fn list_all(
             .instances
             .list(&caller.organization_id)
             .await
-            .map_err(|e| ApiError::store(&request_id, e))?
+            .or_store(&request_id)?
             .into_iter()
             .map(|i| i.id)
             .collect(),
@@ -199,7 +195,7 @@ pub async fn list_all(
         .events
         .list_events_of(&ids, after, limit)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     Ok(Json(Value::Array(records.iter().map(event_view).collect())))
 }
 
@@ -215,7 +211,7 @@ pub async fn retry_one(
         .events
         .get_event(instance.id, &event_id)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     if exists.is_none() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -227,7 +223,7 @@ pub async fn retry_one(
         .delivery
         .replay(instance.id, Some(&event_id), chrono::Utc::now())
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     if requeued == 0 {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -252,7 +248,7 @@ pub async fn retry_dead(
         .delivery
         .replay(instance.id, None, chrono::Utc::now())
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     Ok(Json(
         json!({"instanceId": instance.id.0, "requeued": requeued}),
     ))

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::error::ApiError;
+use super::error::{ApiError, StoreResultExt};
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
@@ -83,7 +83,7 @@ pub(super) async fn load(
         .instances
         .get(&caller.organization_id, id)
         .await
-        .map_err(|e| ApiError::store(request_id, e))?
+        .or_store(request_id)?
         .ok_or_else(|| not_found(request_id, raw_id))
 }
 
@@ -137,7 +137,7 @@ pub async fn list(
         .instances
         .list(&caller.organization_id)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     let visible = instances
         .iter()
         .filter(|i| caller.instance.is_none_or(|own| own == i.id))
@@ -175,7 +175,7 @@ pub async fn patch(
         .instances
         .update(&instance)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     if !found {
         return Err(not_found(&request_id, &raw_id));
     }
@@ -193,7 +193,7 @@ pub async fn delete(
         .instances
         .delete(&caller.organization_id, instance.id)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     if !removed {
         return Err(not_found(&request_id, &raw_id));
     }
@@ -241,7 +241,7 @@ pub async fn rotate_webhook_secret(
         .instances
         .update(&instance)
         .await
-        .map_err(|e| ApiError::store(&request_id, e))?;
+        .or_store(&request_id)?;
     if !found {
         return Err(not_found(&request_id, &raw_id));
     }
