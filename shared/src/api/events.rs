@@ -90,25 +90,37 @@ pub async fn list(
     Ok(Json(Value::Array(records.iter().map(event_view).collect())))
 }
 
+/// The instance and one of its events, or 404 naming what was not found.
+async fn load_event(
+    state: &ApiState,
+    caller: &Caller,
+    request_id: &RequestId,
+    raw_id: &str,
+    event_id: &str,
+) -> Result<(crate::instance::Instance, EventRecord), ApiError> {
+    let instance = load(state, caller, request_id, raw_id).await?;
+    let record = state
+        .events
+        .get_event(instance.id, event_id)
+        .await
+        .or_store(request_id)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                request_id,
+                format!("no event '{event_id}' on instance {raw_id}"),
+            )
+        })?;
+    Ok((instance, record))
+}
+
 pub async fn get_one(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
     Path((raw_id, event_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let instance = load(&state, &caller, &request_id, &raw_id).await?;
-    let record = state
-        .events
-        .get_event(instance.id, &event_id)
-        .await
-        .or_store(&request_id)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                &request_id,
-                format!("no event '{event_id}' on instance {raw_id}"),
-            )
-        })?;
+    let (_, record) = load_event(&state, &caller, &request_id, &raw_id, &event_id).await?;
     let attempts = match &record.notification_id {
         Some(n) => state.delivery.attempts(n).await.or_store(&request_id)?,
         None => Vec::new(),
@@ -206,19 +218,7 @@ pub async fn retry_one(
     caller: Caller,
     Path((raw_id, event_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let instance = load(&state, &caller, &request_id, &raw_id).await?;
-    let exists = state
-        .events
-        .get_event(instance.id, &event_id)
-        .await
-        .or_store(&request_id)?;
-    if exists.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            &request_id,
-            format!("no event '{event_id}' on instance {raw_id}"),
-        ));
-    }
+    let (instance, _) = load_event(&state, &caller, &request_id, &raw_id, &event_id).await?;
     let requeued = state
         .delivery
         .replay(instance.id, Some(&event_id), chrono::Utc::now())
