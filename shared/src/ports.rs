@@ -14,6 +14,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("an instance with id {0} already exists")]
     Conflict(InstanceId),
+    #[error("organization '{0}' does not exist")]
+    UnknownOrganization(String),
 }
 
 /// An account that may act for an organization: a user of it.

@@ -42,8 +42,11 @@ impl ApiError {
     pub fn store(request_id: &RequestId, error: StoreError) -> Self {
         tracing::error!(request_id = %request_id.0, error = %error, "store error");
         let status = match error {
-            StoreError::Unavailable(_) | StoreError::Conflict(_) => StatusCode::SERVICE_UNAVAILABLE,
-            StoreError::Corrupt(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The caller's organization was removed while it was authenticated.
+            StoreError::UnknownOrganization(_) => StatusCode::UNAUTHORIZED,
+            StoreError::Unavailable(_) | StoreError::Conflict(_) | StoreError::Corrupt(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         Self::new(
             status,

@@ -155,6 +155,11 @@ impl InstanceStore for SqliteStore {
             match result {
                 Ok(_) => Ok(()),
                 Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                {
+                    Err(StoreError::UnknownOrganization(instance.organization_id.clone()))
+                }
+                Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
                     Err(StoreError::Conflict(instance.id))
