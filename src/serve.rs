@@ -40,7 +40,7 @@ pub struct ServeArgs {
     #[arg(long, env = "POLLHOOK_VENDOR_TIMEOUT_SECS", default_value_t = 30)]
     vendor_timeout_secs: u64,
     /// Let callbacks reach private, loopback and link-local addresses (tests, demos, LANs).
-    #[arg(long, env = "POLLHOOK_ALLOW_PRIVATE_CALLBACKS")]
+    #[arg(long, env = "POLLHOOK_ALLOW_PRIVATE_CALLBACKS", value_parser = clap::builder::FalseyValueParser::new())]
     allow_private_callbacks: bool,
     /// Seconds a callback has to answer before the attempt counts as failed.
     #[arg(long, env = "POLLHOOK_DELIVERY_TIMEOUT_SECS", default_value_t = 15)]
@@ -52,7 +52,7 @@ pub struct ServeArgs {
     #[arg(long, env = "POLLHOOK_DELIVERY_CONCURRENCY", default_value_t = 16)]
     delivery_concurrency: usize,
     /// Log as JSON lines instead of text.
-    #[arg(long, env = "POLLHOOK_LOG_JSON")]
+    #[arg(long, env = "POLLHOOK_LOG_JSON", value_parser = clap::builder::FalseyValueParser::new())]
     log_json: bool,
     /// Account secrets chosen by an embedding caller; they win over the environment.
     #[arg(skip)]
@@ -123,6 +123,7 @@ pub fn init_logging(json: bool, default_level: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -141,6 +142,18 @@ pub async fn start(
     args: ServeArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
+    // Flags are checked and the address bound before any file is created or secret generated,
+    // so a start that fails leaves nothing behind (and shows no secrets it then forgets).
+    let schedule = match &args.retry_schedule {
+        Some(spec) => {
+            RetrySchedule::parse(spec).map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?
+        }
+        None => RetrySchedule::default(),
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
     let key_path = args.key_file.clone().unwrap_or_else(|| {
         let mut p = args.db.clone().into_os_string();
         p.push(".key");
@@ -157,6 +170,9 @@ pub async fn start(
             env_secret("POLLHOOK_USER_SECRET"),
         ),
     };
+    if organization.is_some() || user.is_some() {
+        tracing::info!("account secrets taken from the environment; they replace any stored ones");
+    }
     let generated = store.bootstrap_local_account(organization.as_deref(), user.as_deref())?;
     if let Some(g) = generated {
         println!("Generated account secrets (shown once; set POLLHOOK_ORGANIZATION_SECRET / POLLHOOK_USER_SECRET to choose your own):");
@@ -198,12 +214,6 @@ pub async fn start(
             .with_poller(runner.clone())
             .with_authorizer(Arc::new(ElementAuthorizer { client })),
     );
-    let schedule = match &args.retry_schedule {
-        Some(spec) => {
-            RetrySchedule::parse(spec).map_err(|e| anyhow::anyhow!("--retry-schedule: {e}"))?
-        }
-        None => RetrySchedule::default(),
-    };
     let guard = CallbackGuard {
         allow_private: args.allow_private_callbacks,
     };
@@ -224,11 +234,6 @@ pub async fn start(
         user_agent: user_agent.to_owned(),
         wake: Some(store.enqueued_signal()),
     });
-    // Bound before anything runs in the background, so a taken address fails cleanly.
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr()?;
     tracing::info!(address = %addr, db = %args.db.display(), "pollhook listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let scheduler_settings = SchedulerSettings {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::callback_guard::CallbackGuard;
-use crate::instance::{Instance, CALLBACK_URL, EVENTS_ENABLED, SIGNATURE_KEY};
+use crate::instance::{Instance, CALLBACK_URL, DISABLED_REASON, EVENTS_ENABLED, SIGNATURE_KEY};
 use crate::notification;
 use crate::ports::{
     AttemptOutcome, AttemptRecord, Clock, DeliveryQueue, InstanceStore, PendingNotification,
@@ -255,10 +255,10 @@ impl Deliverer {
                 .spec
                 .configuration
                 .insert(EVENTS_ENABLED.into(), Value::Bool(false));
-            fresh.spec.configuration.insert(
-                "event.notification.disabled.reason".into(),
-                Value::String(reason.clone()),
-            );
+            fresh
+                .spec
+                .configuration
+                .insert(DISABLED_REASON.into(), Value::String(reason.clone()));
             fresh.spec.events.enabled = false;
             fresh.updated_date = self.clock.now();
             self.instances.update(&fresh).await?;

@@ -22,6 +22,10 @@ pub const SIGNATURE_KEY: &str = "event.notification.signature.key";
 pub const REFRESH_INTERVAL: &str = "event.poller.refresh_interval";
 pub const POLLER_CONFIGURATION: &str = "event.poller.configuration";
 pub const VENDOR_TYPE: &str = "event.vendor.type";
+/// Why pollhook switched notifications off (a 410 Gone); cleared when they are switched on.
+pub const DISABLED_REASON: &str = "event.notification.disabled.reason";
+/// Why an element's authorization is incomplete (e.g. the OAuth token endpoint was unreachable).
+pub const AUTHORIZATION_PENDING: &str = "oauth.authorization.pending";
 
 const TOP_LEVEL_KEYS: &[&str] = &["element", "configuration", "providerData", "tags", "name"];
 const MAX_NAME: usize = 255;
@@ -141,6 +145,9 @@ impl InstanceSpec {
             Some(Value::Object(changes)) => normalise_configuration(changes, true, &mut errors)
                 .map(|changes| {
                     let mut merged = self.configuration.clone();
+                    if changes.get(EVENTS_ENABLED).and_then(as_bool) == Some(true) {
+                        merged.remove(DISABLED_REASON);
+                    }
                     for (k, v) in changes {
                         if v.is_null() {
                             merged.remove(&k);
@@ -211,9 +218,17 @@ impl InstanceSpec {
         })
     }
 
-    /// The configuration with every secret value replaced, safe to show or log.
+    /// The configuration with every secret value replaced, safe to show or log. Keys only
+    /// pollhook writes (the webhook secrets) are left out: they are shown once, when issued.
     pub fn redacted_configuration(&self) -> Map<String, Value> {
-        redact(&self.configuration, Some(self.element))
+        let mut shown = redact(&self.configuration, Some(self.element));
+        shown.retain(|k, _| !k.starts_with("webhook.secret"));
+        shown
+    }
+
+    /// False while the element's authorization is incomplete (see [`AUTHORIZATION_PENDING`]).
+    pub fn is_authorized(&self) -> bool {
+        !self.configuration.contains_key(AUTHORIZATION_PENDING)
     }
 
     /// providerData with secrets (e.g. the authorization code) replaced.
@@ -421,8 +436,22 @@ fn normalise_configuration(
             errors.push("configuration", "keys must not be empty");
             continue;
         }
+        let redacted = value.as_str() == Some(REDACTED);
         if crate::webhook_secrets::is_reserved_key(key) {
-            errors.push(field, "reserved: pollhook writes this key itself");
+            // A GET's configuration sent back as a PATCH round-trips; a real value is refused.
+            if !(allow_null && redacted) {
+                errors.push(field, "reserved: pollhook writes this key itself");
+            }
+            continue;
+        }
+        if redacted && is_secret_key(None, key) {
+            // The placeholder GET shows is never a new secret: on PATCH it keeps the stored one.
+            if !allow_null {
+                errors.push(
+                    field,
+                    format!("'{REDACTED}' is the placeholder pollhook shows for a secret: send the real value"),
+                );
+            }
             continue;
         }
         if key == POLLER_CONFIGURATION {
@@ -670,4 +699,61 @@ pub struct Instance {
     pub token_digest: crate::credentials::SecretDigest,
     pub created_date: chrono::DateTime<chrono::Utc>,
     pub updated_date: chrono::DateTime<chrono::Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seed() -> InstanceSpec {
+        let body = json!({
+            "element": {"key": "sagecrm"},
+            "name": "crm",
+            "configuration": {
+                "subdomain": "crm.example.com", "username": "u", "password": "real-password",
+                "event.notification.enabled": true,
+                "event.notification.callback.url": "https://hooks.example.com/in",
+                "event.notification.signature.key": "real-key",
+                "event.poller.configuration": {"accounts": {"url": "/hubs/crm/accounts"}}
+            }
+        });
+        InstanceSpec::from_body(&body).expect("valid")
+    }
+
+    #[test]
+    fn a_redacted_placeholder_in_a_patch_keeps_the_stored_secret() {
+        let spec = seed();
+        let patched = spec
+            .apply_patch(&json!({"configuration": {
+                "password": REDACTED,
+                "event.notification.signature.key": REDACTED,
+                "webhook.secret": REDACTED,
+                "username": "v"
+            }}))
+            .expect("round trip accepted");
+        assert_eq!(patched.configuration["password"], "real-password");
+        assert_eq!(patched.configuration[SIGNATURE_KEY], "real-key");
+        assert_eq!(patched.configuration["username"], "v");
+        let refused = spec
+            .apply_patch(&json!({"configuration": {"webhook.secret": "whsec_mine"}}))
+            .expect_err("reserved");
+        assert!(refused
+            .to_string()
+            .contains("configuration.webhook.secret: reserved"));
+    }
+
+    #[test]
+    fn switching_notifications_back_on_clears_the_reason_they_were_off() {
+        let mut spec = seed();
+        spec.configuration
+            .insert(EVENTS_ENABLED.into(), Value::Bool(false));
+        spec.configuration
+            .insert(DISABLED_REASON.into(), json!("callback answered 410 Gone"));
+        let on = spec
+            .apply_patch(&json!({"configuration": {EVENTS_ENABLED: true}}))
+            .expect("patch");
+        assert!(on.events.enabled);
+        assert!(!on.configuration.contains_key(DISABLED_REASON));
+    }
 }

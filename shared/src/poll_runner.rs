@@ -109,8 +109,7 @@ impl TokenSink for StoreTokenSink {
     }
 }
 
-/// Configuration key that says why an instance's OAuth authorization is not complete.
-pub const AUTHORIZATION_PENDING_KEY: &str = "oauth.authorization.pending";
+use crate::instance::AUTHORIZATION_PENDING as AUTHORIZATION_PENDING_KEY;
 
 /// Element work at registration, over HTTP (the sageone code exchange).
 ///

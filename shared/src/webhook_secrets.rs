@@ -15,7 +15,7 @@ pub const ROTATION_GRACE: chrono::Duration = chrono::Duration::hours(24);
 /// Configuration keys only pollhook writes; a request that sets one is refused. (OAuth tokens
 /// under `oauth.user.*` may be given, as Open Connectors allows, to register without a code.)
 pub fn is_reserved_key(key: &str) -> bool {
-    key.starts_with("webhook.secret") || key == "event.notification.disabled.reason"
+    key.starts_with("webhook.secret") || key == crate::instance::DISABLED_REASON
 }
 
 /// Adds a fresh secret to a new instance's configuration and returns it (shown once).

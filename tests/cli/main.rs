@@ -66,6 +66,10 @@ fn bad_arguments_name_the_flag() {
             "--at: 'yesterday' is not an RFC 3339 instant",
         ),
         (
+            vec!["--template", "", "--at", "2024-01-01T00:00:00Z"],
+            "--template: must not be empty",
+        ),
+        (
             vec![
                 "--template",
                 "/a",

@@ -34,7 +34,7 @@ fn view(instance: &Instance, token: Option<&str>) -> Value {
         "configuration": spec.redacted_configuration(),
         "providerData": spec.redacted_provider_data(),
         "eventsEnabled": spec.events.enabled,
-        "valid": true,
+        "valid": spec.is_authorized(),
         "disabled": false,
         "events": {
             "refreshInterval": spec.events.refresh_interval.minutes(),
@@ -169,6 +169,16 @@ pub async fn patch(
         .apply_patch(&body)
         .map_err(|e| ApiError::invalid(&request_id, e))?;
     check_callback(&state, &request_id, &patched, Some(&instance.spec)).await?;
+    let mut patched = patched;
+    if patched.provider_data.get("code") != instance.spec.provider_data.get("code") {
+        // A new authorization code: exchange it, as at registration.
+        if let Some(authorizer) = &state.authorizer {
+            authorizer
+                .authorize(&mut patched)
+                .await
+                .map_err(|e| ApiError::invalid(&request_id, e.into()))?;
+        }
+    }
     instance.spec = patched;
     instance.updated_date = Utc::now();
     let found = state

@@ -49,7 +49,7 @@ impl SageOneConnector {
         };
         let no_tokens = || {
             ConnectorError::Unauthorized(
-                "no OAuth tokens are stored for this instance; create it again with a fresh providerData.code".into(),
+                "no OAuth tokens are stored for this instance; send a fresh authorization code with PATCH /instances/{id} {\"providerData\": {\"code\": \"...\"}}".into(),
             )
         };
         let tokens = OAuthTokens {
