@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. This is the README's test command; CI runs it too.
-# Later issues add services here (the local AWS emulator), started and stopped by this script.
+# It starts the local AWS emulator (moto server, installed into ./.venv on first use) on
+# 127.0.0.1 for the AWS adapters' tests, and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --workspace --all-targets "$@"
+endpoint=$(bash infra/local-aws.sh start)
+trap 'bash infra/local-aws.sh stop' EXIT
+export POLLHOOK_AWS_ENDPOINT="$endpoint"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+cargo test --workspace --all-targets --features pollhook-core/aws "$@"
