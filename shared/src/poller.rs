@@ -157,7 +157,7 @@ async fn poll_resource(
         let page = match fetch_with_retries(ctx, &request).await {
             Ok(page) => page,
             Err(e) => {
-                entry.error = Some(format!("page {}: {e}", entry.pages + 1));
+                entry.error = Some(format!("page {} of {url}: {e}", entry.pages + 1));
                 break;
             }
         };
