@@ -140,6 +140,19 @@ async fn every_bad_request_is_a_4xx_naming_its_field_and_changes_nothing() {
             "{}: no requestId",
             c.name
         );
+        // Every error names its field in the `errors` list too, the first one as in the message.
+        let first = &body["errors"][0];
+        let field = first["field"].as_str().unwrap_or_default();
+        assert!(
+            !field.is_empty(),
+            "{}: no errors[0].field in {body}",
+            c.name
+        );
+        assert!(
+            message.starts_with(field),
+            "{}: {field} vs {message}",
+            c.name
+        );
     }
     assert_eq!(
         server.snapshot().await,

@@ -33,11 +33,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .trim()
             .to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(ApiError::new(
+            return Err(ApiError::field(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 &request_id,
+                "Content-Type",
                 format!(
-                    "Content-Type: expected application/json, got '{}'",
+                    "expected application/json, got '{}'",
                     if content_type.is_empty() {
                         "nothing"
                     } else {
@@ -48,32 +49,36 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
+                ApiError::field(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     &request_id,
-                    format!("body: larger than the limit of {MAX_BODY_BYTES} bytes"),
+                    "body",
+                    format!("larger than the limit of {MAX_BODY_BYTES} bytes"),
                 )
             } else {
-                ApiError::new(
+                ApiError::field(
                     StatusCode::BAD_REQUEST,
                     &request_id,
-                    format!("body: could not be read: {e}"),
+                    "body",
+                    format!("could not be read: {e}"),
                 )
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::new(
+            return Err(ApiError::field(
                 StatusCode::BAD_REQUEST,
                 &request_id,
-                "body: required, a JSON object",
+                "body",
+                "required, a JSON object",
             ));
         }
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            ApiError::new(
+            ApiError::field(
                 StatusCode::BAD_REQUEST,
                 &request_id,
+                "body",
                 format!(
-                    "body: malformed JSON at line {} column {}: {e}",
+                    "malformed JSON at line {} column {}: {e}",
                     e.line(),
                     e.column()
                 ),

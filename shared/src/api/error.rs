@@ -29,6 +29,23 @@ impl ApiError {
         }
     }
 
+    /// A problem with one named part of the request (`body`, `Content-Type`, `limit`, ...),
+    /// answered in the same shape as validation errors.
+    pub fn field(
+        status: StatusCode,
+        request_id: &RequestId,
+        field: &str,
+        problem: impl Into<String>,
+    ) -> Self {
+        let errors = ValidationErrors::from(crate::field_error::FieldError::new(field, problem));
+        Self {
+            status,
+            request_id: request_id.0.clone(),
+            message: errors.to_string(),
+            validation: Some(errors),
+        }
+    }
+
     pub fn invalid(request_id: &RequestId, errors: ValidationErrors) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,

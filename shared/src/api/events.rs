@@ -33,20 +33,22 @@ impl Paging {
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
-                    ApiError::new(
+                    ApiError::field(
                         StatusCode::BAD_REQUEST,
                         request_id,
-                        format!("limit: '{raw}' is not a whole number from 1 to {MAX_LIMIT}"),
+                        "limit",
+                        format!("'{raw}' is not a whole number from 1 to {MAX_LIMIT}"),
                     )
                 })?,
         };
         let after = match &self.after {
             None => None,
             Some(raw) => Some(raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::new(
+                ApiError::field(
                     StatusCode::BAD_REQUEST,
                     request_id,
-                    format!("after: '{raw}' is not a non-negative whole number"),
+                    "after",
+                    format!("'{raw}' is not a non-negative whole number"),
                 )
             })?),
         };
