@@ -1,4 +1,6 @@
 //! Implementations of the ports for real backends, each behind its feature.
 
+#[cfg(feature = "aws")]
+pub mod dynamodb;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
