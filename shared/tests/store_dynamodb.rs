@@ -195,3 +195,37 @@ async fn a_page_too_big_for_one_transaction_commits_in_parts_with_the_watermark_
         "a repeat is absorbed"
     );
 }
+
+#[tokio::test]
+async fn the_poll_log_lists_newest_first() {
+    use pollhook_core::instance::InstanceId;
+    use pollhook_core::ports::{EventLog, PollLogEntry, PollStore};
+    let store = store().await;
+    for n in 0..3 {
+        let at = store_suite::t0() + chrono::Duration::minutes(n);
+        store
+            .record_poll(&PollLogEntry {
+                instance_id: 60,
+                resource: format!("resource-{n}"),
+                started: at,
+                finished: at,
+                since: at,
+                pages: 1,
+                records: 0,
+                events: 0,
+                skipped: 0,
+                notes: Vec::new(),
+                error: None,
+            })
+            .await
+            .expect("record");
+    }
+    let polls = store.list_polls(InstanceId(60), 2).await.expect("polls");
+    assert_eq!(
+        polls
+            .iter()
+            .map(|p| p.resource.as_str())
+            .collect::<Vec<_>>(),
+        ["resource-2", "resource-1"]
+    );
+}
