@@ -20,6 +20,7 @@ pub mod ports;
 pub mod refresh_interval;
 pub mod resource_poll;
 pub mod retry_schedule;
+pub mod schedule;
 pub mod secret_box;
 pub mod secret_fields;
 pub mod signature;
