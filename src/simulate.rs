@@ -71,32 +71,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("simulator listening on http://{addr}");
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        pollhook_simulators::serve(listener, router, shutdown_signal())
+        pollhook_simulators::serve(listener, router, crate::serve::shutdown_signal())
             .await
             .context("simulator server error")
     })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
 }
