@@ -4,6 +4,7 @@
 # 127.0.0.1 for the AWS adapters' tests, and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash infra/cfn-lint.sh
 endpoint=$(bash infra/local-aws.sh start)
 trap 'bash infra/local-aws.sh stop' EXIT
 export POLLHOOK_AWS_ENDPOINT="$endpoint"
