@@ -1,8 +1,8 @@
 //! Implementations of the ports for real backends, each behind its feature.
 
 #[cfg(feature = "aws")]
-pub mod scheduler;
-#[cfg(feature = "aws")]
 pub mod dynamodb;
+#[cfg(feature = "aws")]
+pub mod scheduler;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
