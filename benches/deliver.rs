@@ -130,6 +130,7 @@ fn main() {
             settings: DeliverySettings { concurrency: 64, ..DeliverySettings::default() },
             user_agent: "pollhook-bench".into(),
             wake: Some(store.enqueued_signal()),
+            metrics: None,
         });
 
         // Throughput: a backlog of notifications (one event each) across many instances.

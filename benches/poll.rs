@@ -119,6 +119,7 @@ fn main() {
                 client: http.clone(),
                 clock: Arc::new(SystemClock),
                 settings: PollerSettings::default(),
+                metrics: None,
             };
             let started = Instant::now();
             let cpu_before = pollhook_cpu();

@@ -11,6 +11,7 @@ use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::callback_guard::{guarded_client, CallbackGuard};
 use pollhook_core::deliverer::{Deliverer, DeliverySettings};
+use pollhook_core::metrics::Metrics;
 use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
 use pollhook_core::poller::PollerSettings;
 use pollhook_core::ports::SystemClock;
@@ -198,6 +199,7 @@ pub async fn start(
         .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client")?;
+    let metrics = Arc::new(Metrics::new());
     let runner = Arc::new(PollRunner {
         instances: store.clone(),
         polls: store.clone(),
@@ -207,12 +209,14 @@ pub async fn start(
             lookback: std::time::Duration::from_secs(args.lookback_secs),
             ..PollerSettings::default()
         },
+        metrics: Some(metrics.clone()),
     });
     let app = router(
         ApiState::on_store(store.clone())
             .allow_private_callbacks(args.allow_private_callbacks)
             .with_poller(runner.clone())
-            .with_authorizer(Arc::new(ElementAuthorizer { client })),
+            .with_authorizer(Arc::new(ElementAuthorizer { client }))
+            .with_metrics(metrics.clone()),
     );
     let guard = CallbackGuard {
         allow_private: args.allow_private_callbacks,
@@ -233,6 +237,7 @@ pub async fn start(
         },
         user_agent: user_agent.to_owned(),
         wake: Some(store.enqueued_signal()),
+        metrics: Some(metrics),
     });
     tracing::info!(address = %addr, db = %args.db.display(), "pollhook listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

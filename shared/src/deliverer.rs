@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::callback_guard::CallbackGuard;
 use crate::instance::{Instance, CALLBACK_URL, DISABLED_REASON, EVENTS_ENABLED, SIGNATURE_KEY};
+use crate::metrics::{DeliveryOutcome, MetricsRecorder};
 use crate::notification;
 use crate::ports::{
     AttemptOutcome, AttemptRecord, Clock, DeliveryQueue, InstanceStore, PendingNotification,
@@ -56,6 +57,8 @@ pub struct Deliverer {
     pub user_agent: String,
     /// Wakes the loop when work is queued, so delivery starts without waiting for the tick.
     pub wake: Option<Arc<tokio::sync::Notify>>,
+    /// Where attempt outcomes and latencies are counted; None counts nothing.
+    pub metrics: Option<Arc<dyn MetricsRecorder>>,
 }
 
 impl Deliverer {
@@ -81,8 +84,14 @@ impl Deliverer {
             };
             let me = self.clone();
             tokio::spawn(async move {
+                let (instance_id, notification_id) = (pending.instance_id, pending.id.clone());
                 if let Err(e) = me.deliver(pending).await {
-                    tracing::error!(error = %e, "delivery could not record its outcome; the claim expires and it is retried");
+                    tracing::error!(
+                        instance_id = %instance_id,
+                        notification_id = %notification_id,
+                        error = %e,
+                        "delivery could not record its outcome; the claim expires and it is retried"
+                    );
                 }
                 drop(permit);
                 // A permit is free and the resource's next notification may be due: look now.
@@ -128,6 +137,7 @@ impl Deliverer {
     /// One attempt at one notification, and its outcome recorded.
     pub async fn deliver(&self, pending: PendingNotification) -> Result<(), StoreError> {
         let started = self.clock.now();
+        let timer = Instant::now();
         let instance = self.instances.find(pending.instance_id).await?;
         let Some(instance) = instance else {
             return Ok(()); // deleted: its queue went with it
@@ -170,6 +180,7 @@ impl Deliverer {
             instance_id = %instance.id,
             notification_id = %pending.id,
             resource = %pending.resource,
+            event_count = pending.events.len(),
             attempt = pending.attempts + 1,
             status = status_code.unwrap_or(0),
             latency_ms = attempt.latency_ms,
@@ -177,6 +188,14 @@ impl Deliverer {
             error = error.as_deref().unwrap_or(""),
             "delivery attempt"
         );
+        if let Some(metrics) = &self.metrics {
+            let counted = match outcome {
+                AttemptOutcome::Delivered => DeliveryOutcome::Delivered,
+                AttemptOutcome::RetryAt(_) => DeliveryOutcome::Failed,
+                AttemptOutcome::Dead => DeliveryOutcome::Dead,
+            };
+            metrics.delivery(counted, timer.elapsed());
+        }
         self.queue
             .finish_attempt(&pending.id, &attempt, &outcome)
             .await

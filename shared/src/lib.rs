@@ -14,6 +14,7 @@ pub mod id_field;
 pub mod instance;
 pub mod json_bool;
 pub mod json_kind;
+pub mod metrics;
 pub mod notification;
 pub mod poller;
 pub mod ports;

@@ -11,6 +11,7 @@ use crate::elements::{
 };
 use crate::field_error::FieldError;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
+use crate::metrics::{MetricsRecorder, PollOutcome};
 use crate::poller::{poll_instance, PollContext, PollError, PollerSettings};
 use crate::ports::{
     Clock, InstanceAuthorizer, InstanceStore, PollLogEntry, PollNowError, PollStore, PollTrigger,
@@ -23,6 +24,8 @@ pub struct PollRunner {
     pub client: reqwest::Client,
     pub clock: Arc<dyn Clock>,
     pub settings: PollerSettings,
+    /// Where events found and poll outcomes and durations are counted; None counts nothing.
+    pub metrics: Option<Arc<dyn MetricsRecorder>>,
 }
 
 impl PollRunner {
@@ -51,6 +54,7 @@ impl PollRunner {
         for entry in &entries {
             tracing::info!(
                 instance_id = %instance.id,
+                element = %instance.spec.element.as_str(),
                 resource = %entry.resource,
                 pages = entry.pages,
                 records = entry.records,
@@ -59,9 +63,26 @@ impl PollRunner {
                 error = entry.error.as_deref().unwrap_or(""),
                 "poll finished"
             );
+            if let Some(metrics) = &self.metrics {
+                record(metrics.as_ref(), instance.spec.element.as_str(), entry);
+            }
         }
         Ok(entries)
     }
+}
+
+/// One resource's poll log entry, counted: its events, its outcome and how long it took.
+fn record(metrics: &dyn MetricsRecorder, element: &str, entry: &PollLogEntry) {
+    metrics.events_found(element, &entry.resource, entry.events);
+    let outcome = if entry.error.is_some() {
+        PollOutcome::Error
+    } else {
+        PollOutcome::Ok
+    };
+    let duration = (entry.finished - entry.started)
+        .to_std()
+        .unwrap_or_default();
+    metrics.poll(outcome, duration);
 }
 
 #[async_trait]

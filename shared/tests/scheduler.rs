@@ -70,6 +70,7 @@ async fn instances_are_polled_at_their_interval_from_creation() {
         client: reqwest::Client::new(),
         clock: clock.clone(),
         settings: PollerSettings::default(),
+        metrics: None,
     });
     let settings = SchedulerSettings {
         tick: Duration::from_millis(10),

@@ -85,6 +85,7 @@ async fn harness(vendor_timeout: Duration) -> Harness {
             .expect("client"),
         clock: clock.clone(),
         settings: PollerSettings::default(),
+        metrics: None,
     };
     Harness {
         sim,

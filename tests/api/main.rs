@@ -6,6 +6,7 @@ mod delivery;
 mod faults;
 mod helpers;
 mod lifecycle;
+mod metrics;
 mod polling;
 mod receiver;
 mod seed_bodies;

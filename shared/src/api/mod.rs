@@ -6,6 +6,7 @@ mod body;
 mod error;
 mod events;
 mod instances;
+mod metrics;
 mod request_id;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::callback_guard::CallbackGuard;
+use crate::metrics::Metrics;
 use crate::ports::{
     DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore,
 };
@@ -38,6 +40,8 @@ pub struct ApiState {
     pub poller: Option<Arc<dyn PollTrigger>>,
     /// Element work at registration (OAuth code exchange); None skips it.
     pub authorizer: Option<Arc<dyn InstanceAuthorizer>>,
+    /// Rendered on `GET /metrics`; None where metrics go elsewhere (CloudWatch EMF on AWS).
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl ApiState {
@@ -56,6 +60,7 @@ impl ApiState {
             },
             poller: None,
             authorizer: None,
+            metrics: None,
         }
     }
 
@@ -76,6 +81,11 @@ impl ApiState {
         self.authorizer = Some(authorizer);
         self
     }
+
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
 }
 
 /// The whole public API.
@@ -85,6 +95,7 @@ pub fn router(state: ApiState) -> Router {
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .route("/metrics", get(metrics::render))
         .route("/instances", get(instances::list).post(instances::create))
         .route("/instances/events", get(events::list_all))
         .route(
