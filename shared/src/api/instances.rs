@@ -16,6 +16,7 @@ use crate::field_error::FieldError;
 use crate::instance::CALLBACK_URL;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::ports::StoreError;
+use crate::schedule::ScheduleError;
 use crate::webhook_secrets;
 
 /// How many fresh ids to try if a random id collides (practically never).
@@ -122,6 +123,14 @@ pub async fn create(
             Err(e) => return Err(ApiError::store(&request_id, e)),
         }
     }
+    if let Err(e) = sync_schedule(&state, &instance).await {
+        // No schedule, no instance: a registration either polls or is refused.
+        let _ = state
+            .instances
+            .delete(&instance.organization_id, instance.id)
+            .await;
+        return Err(schedule_error(&request_id, e));
+    }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, element = %instance.spec.element, "instance created");
     let mut body = view(&instance, Some(&token));
     body["webhookSecret"] = Value::String(webhook_secret.as_str().to_owned());
@@ -189,6 +198,9 @@ pub async fn patch(
     if !found {
         return Err(not_found(&request_id, &raw_id));
     }
+    sync_schedule(&state, &instance)
+        .await
+        .map_err(|e| schedule_error(&request_id, e))?;
     Ok(Json(view(&instance, None)))
 }
 
@@ -206,6 +218,12 @@ pub async fn delete(
         .or_store(&request_id)?;
     if !removed {
         return Err(not_found(&request_id, &raw_id));
+    }
+    if let Some(schedules) = &state.schedules {
+        if let Err(e) = schedules.remove(instance.id).await {
+            // The instance is gone; a schedule left behind finds nothing to poll and is harmless.
+            tracing::warn!(request_id = %request_id.0, instance_id = %instance.id, error = %e, "schedule not removed");
+        }
     }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, "instance deleted");
     Ok(Json(json!({"id": instance.id.0, "deleted": true})))
@@ -260,4 +278,30 @@ pub async fn rotate_webhook_secret(
         "webhookSecret": secret.as_str(),
         "previousSecretExpiresAt": previous_expires.to_rfc3339_opts(SecondsFormat::Secs, true),
     })))
+}
+
+/// Keeps the instance's poll schedule in step with it: polling every `refresh_interval`
+/// minutes while its events are on, no schedule while they are off.
+async fn sync_schedule(state: &ApiState, instance: &Instance) -> Result<(), ScheduleError> {
+    let Some(schedules) = &state.schedules else {
+        return Ok(());
+    };
+    let events = &instance.spec.events;
+    if events.enabled && !events.resources.is_empty() {
+        schedules
+            .upsert(instance.id, events.refresh_interval.minutes())
+            .await?;
+        schedules.set_enabled(instance.id, true).await
+    } else {
+        schedules.remove(instance.id).await
+    }
+}
+
+fn schedule_error(request_id: &RequestId, error: ScheduleError) -> ApiError {
+    tracing::error!(request_id = %request_id.0, error = %error, "schedule not updated");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        request_id,
+        format!("the poll schedule could not be updated: {error}"),
+    )
 }

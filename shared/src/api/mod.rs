@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::ports::{
     DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore,
 };
+use crate::schedule::PollSchedules;
 
 pub use error::ApiError;
 pub use request_id::RequestId;
@@ -42,6 +43,9 @@ pub struct ApiState {
     pub authorizer: Option<Arc<dyn InstanceAuthorizer>>,
     /// Rendered on `GET /metrics`; None where metrics go elsewhere (CloudWatch EMF on AWS).
     pub metrics: Option<Arc<Metrics>>,
+    /// One poll schedule per instance, kept in step with it (AWS); None where the process
+    /// schedules polls itself (local mode).
+    pub schedules: Option<Arc<dyn PollSchedules>>,
 }
 
 impl ApiState {
@@ -60,6 +64,7 @@ impl ApiState {
             },
             poller: None,
             authorizer: None,
+            schedules: None,
             metrics: None,
         }
     }
@@ -74,6 +79,11 @@ impl ApiState {
 
     pub fn with_poller(mut self, poller: Arc<dyn PollTrigger>) -> Self {
         self.poller = Some(poller);
+        self
+    }
+
+    pub fn with_schedules(mut self, schedules: Arc<dyn PollSchedules>) -> Self {
+        self.schedules = Some(schedules);
         self
     }
 
