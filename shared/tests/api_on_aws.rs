@@ -2,19 +2,18 @@
 //! registering, changing and deleting an instance keeps its poll schedule in step.
 #![cfg(feature = "aws")]
 
+mod router_call;
+
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use pollhook_core::adapters::dynamodb::DynamoStore;
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::secret_box::SecretBox;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
 const AUTH: &str = "User u, Organization o";
@@ -37,39 +36,6 @@ async fn sdk_config() -> aws_config::SdkConfig {
         ))
         .load()
         .await
-}
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("Authorization", AUTH);
-    if body.is_some() {
-        request = request.header("Content-Type", "application/json");
-    }
-    let request = request
-        .body(
-            body.map(|b| Body::from(b.to_string()))
-                .unwrap_or_else(Body::empty),
-        )
-        .expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 #[tokio::test]
@@ -121,45 +87,51 @@ async fn instances_on_dynamodb_keep_their_eventbridge_schedule_in_step() {
     };
 
     let seed: Value = serde_json::from_str(SEED).expect("seed");
-    let (status, created) = call(&app, "POST", "/instances", Some(seed)).await;
+    let (status, created) =
+        router_call::call(&app, "POST", "/instances", AUTH, Some(&seed.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let id = created["id"].as_u64().expect("id");
     assert_eq!(schedule(id).await.as_deref(), Some("rate(15 minutes)"));
-    let (status, read) = call(&app, "GET", &format!("/instances/{id}"), None).await;
+    let (status, read) =
+        router_call::call(&app, "GET", &format!("/instances/{id}"), AUTH, None).await;
     assert_eq!(status, StatusCode::OK, "{read}");
     assert_eq!(read["configuration"]["password"], "********");
 
-    let (status, body) = call(
+    let (status, body) = router_call::call(
         &app,
         "PATCH",
         &format!("/instances/{id}"),
-        Some(json!({"configuration": {"event.poller.refresh_interval": 5}})),
+        AUTH,
+        Some(&json!({"configuration": {"event.poller.refresh_interval": 5}}).to_string()),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(schedule(id).await.as_deref(), Some("rate(5 minutes)"));
 
-    let (status, body) = call(
+    let (status, body) = router_call::call(
         &app,
         "PATCH",
         &format!("/instances/{id}"),
-        Some(json!({"configuration": {"event.notification.enabled": false}})),
+        AUTH,
+        Some(&json!({"configuration": {"event.notification.enabled": false}}).to_string()),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(schedule(id).await, None, "events off: no schedule");
 
-    let (status, body) = call(
+    let (status, body) = router_call::call(
         &app,
         "PATCH",
         &format!("/instances/{id}"),
-        Some(json!({"configuration": {"event.notification.enabled": true}})),
+        AUTH,
+        Some(&json!({"configuration": {"event.notification.enabled": true}}).to_string()),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(schedule(id).await.as_deref(), Some("rate(5 minutes)"));
 
-    let (status, _) = call(&app, "DELETE", &format!("/instances/{id}"), None).await;
+    let (status, _) =
+        router_call::call(&app, "DELETE", &format!("/instances/{id}"), AUTH, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(schedule(id).await, None, "deleted with the instance");
 }

@@ -1,40 +1,21 @@
 //! Registration refuses callbacks on private, loopback, link-local and metadata addresses
 //! unless the operator allows them; nothing is stored for a refused one.
 
+mod router_call;
+
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::secret_box::SecretBox;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
 const AUTH: &str = "User u, Organization o";
 
 async fn post(app: &axum::Router, path: &str, body: &Value) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("Authorization", AUTH)
-        .header("Content-Type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    router_call::call(app, "POST", path, AUTH, Some(&body.to_string())).await
 }
 
 fn app(allow_private: bool) -> axum::Router {
@@ -76,23 +57,8 @@ async fn private_callbacks_are_refused_by_default_and_allowed_on_request() {
             "{url}: {message}"
         );
     }
-    let request = Request::builder()
-        .uri("/instances")
-        .header("Authorization", AUTH)
-        .body(Body::empty())
-        .expect("request");
-    let response = strict.clone().oneshot(request).await.expect("list");
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    assert_eq!(
-        serde_json::from_slice::<Value>(&bytes).ok(),
-        Some(json!([])),
-        "nothing stored"
-    );
+    let (_, listed) = router_call::call(&strict, "GET", "/instances", AUTH, None).await;
+    assert_eq!(listed, json!([]), "nothing stored");
 
     // A public name that does not resolve here is accepted: it is checked at each delivery.
     let (status, body) = post(

@@ -1,51 +1,17 @@
 //! Two organizations on one store never see each other's instances.
 
+mod router_call;
+
+use router_call::call;
+
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::secret_box::SecretBox;
-use serde_json::Value;
-use tower::ServiceExt;
 
 const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    auth: &str,
-    body: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("Authorization", auth);
-    if body.is_some() {
-        request = request.header("Content-Type", "application/json");
-    }
-    let request = request
-        .body(
-            body.map(|b| Body::from(b.to_owned()))
-                .unwrap_or_else(Body::empty),
-        )
-        .expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 #[tokio::test]
 async fn another_tenants_instance_is_404_and_absent_from_lists() {
