@@ -6,3 +6,5 @@ pub mod dynamodb;
 pub mod scheduler;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "aws"))]
+mod stored_time;

@@ -8,15 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::event_log::{read_raw, to_record, COLUMNS};
-use super::polling::{parse_timestamp, timestamp};
-use super::{unavailable, SqliteStore};
+use super::{db_id, unavailable, SqliteStore};
+use crate::adapters::stored_time::{parse_timestamp, timestamp};
 use crate::instance::InstanceId;
 use crate::notification::status;
 use crate::ports::{AttemptOutcome, AttemptRecord, DeliveryQueue, PendingNotification, StoreError};
-
-fn db_id(id: InstanceId) -> i64 {
-    i64::try_from(id.0).unwrap_or(i64::MAX)
-}
 
 #[async_trait]
 impl DeliveryQueue for SqliteStore {

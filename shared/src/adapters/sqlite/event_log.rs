@@ -3,17 +3,13 @@
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::polling::parse_timestamp;
-use super::{unavailable, SqliteStore};
+use super::{db_id, unavailable, SqliteStore};
+use crate::adapters::stored_time::parse_timestamp;
 use crate::event::{Event, EventType};
 use crate::instance::InstanceId;
 use crate::ports::{EventLog, EventRecord, PollLogEntry, StoreError};
 
 pub(super) const COLUMNS: &str = "seq, id, instance_id, element_key, resource, object_id, event_type, event_date, raw, status, created_at, notification_id";
-
-fn db_id(id: InstanceId) -> i64 {
-    i64::try_from(id.0).unwrap_or(i64::MAX)
-}
 
 pub(super) type RawEvent = (
     i64,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
-use super::{unavailable, SqliteStore};
+use super::{db_id, unavailable, SqliteStore};
 use crate::credentials::SecretDigest;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::ports::{InstanceStore, StoreError};
@@ -125,10 +125,6 @@ fn query_one(
         .optional()
         .map_err(unavailable)?;
     raw.map(|r| from_raw(r, secrets)).transpose()
-}
-
-fn db_id(id: InstanceId) -> i64 {
-    i64::try_from(id.0).unwrap_or(i64::MAX)
 }
 
 #[async_trait]

@@ -48,6 +48,11 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// Instance ids are below 2^53 (see `InstanceId::generate`), so they fit SQLite's integers.
+fn db_id(id: crate::instance::InstanceId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
+}
+
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }

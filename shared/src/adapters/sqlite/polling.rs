@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
+
+use crate::adapters::stored_time::{parse_timestamp, timestamp};
 use rusqlite::{params, OptionalExtension};
 
-use super::{unavailable, SqliteStore};
+use super::{db_id, unavailable, SqliteStore};
 use crate::event::Event;
 use crate::instance::InstanceId;
 use crate::notification;
@@ -15,20 +17,6 @@ use crate::ports::{PollLogEntry, PollStore, StoreError};
 
 /// How long the seen-ledger remembers a change: far beyond any lookback plus interval.
 pub const SEEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
-
-fn db_id(id: InstanceId) -> i64 {
-    i64::try_from(id.0).unwrap_or(i64::MAX)
-}
-
-pub(super) fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
-}
-
-pub(super) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("timestamp '{text}': {e}")))
-}
 
 #[async_trait]
 impl PollStore for SqliteStore {
