@@ -4,8 +4,10 @@ pub mod callback_guard;
 pub mod callback_url;
 pub mod ceql;
 pub mod change;
+pub mod cloudwatch_emf;
 pub mod credentials;
 pub mod date_pattern;
+pub mod dispatch;
 pub mod element;
 pub mod elements;
 pub mod event;
@@ -36,6 +38,8 @@ pub mod api;
 pub mod deliverer;
 #[cfg(feature = "elements")]
 pub mod poll_runner;
+#[cfg(feature = "elements")]
+pub mod queued_delivery;
 #[cfg(feature = "elements")]
 pub mod scheduler;
 

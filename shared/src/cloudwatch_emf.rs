@@ -1,0 +1,1 @@
+//! CloudWatch embedded metric format (EMF): the AWS functions' metrics recorder.

@@ -1,0 +1,1 @@
+//! Handing stored notifications to the delivery queue (the outbox sweep).

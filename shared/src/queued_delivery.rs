@@ -1,0 +1,1 @@
+//! One queued notification delivered: what the deliver function does per SQS message.
