@@ -3,6 +3,7 @@
 //! Single-table so a Lambda needs one table name, one IAM resource and one client; every item
 //! of an instance shares its partition, so deleting an instance is one partition sweep.
 
+mod data_key;
 mod delivery;
 mod event_log;
 mod instances;

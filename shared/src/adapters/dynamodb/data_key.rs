@@ -1,0 +1,1 @@
+//! The table's data key, wrapped by KMS and kept in the table (envelope encryption).
