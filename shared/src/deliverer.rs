@@ -134,13 +134,32 @@ impl Deliverer {
         }
     }
 
-    /// One attempt at one notification, and its outcome recorded.
-    pub async fn deliver(&self, pending: PendingNotification) -> Result<(), StoreError> {
+    /// One attempt at one notification, and its outcome recorded; None if its instance is gone.
+    pub async fn deliver(
+        &self,
+        pending: PendingNotification,
+    ) -> Result<Option<AttemptOutcome>, StoreError> {
+        self.attempt(pending, false).await
+    }
+
+    /// As [`Self::deliver`], but a failure is final: the external queue has no receive left.
+    pub async fn deliver_last(
+        &self,
+        pending: PendingNotification,
+    ) -> Result<Option<AttemptOutcome>, StoreError> {
+        self.attempt(pending, true).await
+    }
+
+    async fn attempt(
+        &self,
+        pending: PendingNotification,
+        last: bool,
+    ) -> Result<Option<AttemptOutcome>, StoreError> {
         let started = self.clock.now();
         let timer = Instant::now();
         let instance = self.instances.find(pending.instance_id).await?;
         let Some(instance) = instance else {
-            return Ok(()); // deleted: its queue went with it
+            return Ok(None); // deleted: its queue went with it
         };
         let (status_code, error, retry_after) = match self.post(&instance, &pending).await {
             Ok((status, retry_after)) if (200..300).contains(&status) => {
@@ -164,6 +183,8 @@ impl Deliverer {
             AttemptOutcome::Delivered
         } else if status_code == Some(410) {
             self.disable(&instance).await?;
+            AttemptOutcome::Dead
+        } else if last {
             AttemptOutcome::Dead
         } else {
             let delay = self.settings.schedule.next_delay(
@@ -198,7 +219,8 @@ impl Deliverer {
         }
         self.queue
             .finish_attempt(&pending.id, &attempt, &outcome)
-            .await
+            .await?;
+        Ok(Some(outcome))
     }
 
     /// POSTs the notification; Ok with the status and any Retry-After, Err for no HTTP answer.

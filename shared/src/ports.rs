@@ -338,3 +338,62 @@ pub trait DeliveryQueue: Send + Sync {
     /// Marks every undelivered notification of `instance` DEAD (its receiver said 410 Gone).
     async fn bury_pending(&self, instance: InstanceId, reason: &str) -> Result<u64, StoreError>;
 }
+
+/// A notification as the external delivery queue (SQS) carries it: enough to find it in the
+/// store, and its instance and resource so the queue keeps one resource's notifications in order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueuedNotification {
+    pub notification_id: String,
+    pub instance_id: InstanceId,
+    pub resource: String,
+}
+
+/// What claiming one notification for an attempt found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// Ours until the lease ends.
+    Claimed(PendingNotification),
+    /// Already delivered or dead: a repeated queue message, nothing to do.
+    Finished { status: String },
+    /// Another attempt holds it, or its next retry is not due yet (a repeated message
+    /// arriving early); look again at `until`.
+    Busy { until: chrono::DateTime<chrono::Utc> },
+    /// No such notification: its instance was deleted.
+    Missing,
+}
+
+/// The store's side of a delivery queue kept outside it (SQS on AWS): notifications are
+/// written with their page (the outbox), handed to the queue after, and claimed one by one.
+#[async_trait]
+pub trait NotificationOutbox: Send + Sync {
+    /// An instance's pending notifications not yet handed to the queue, oldest first.
+    async fn unqueued(&self, instance: InstanceId) -> Result<Vec<QueuedNotification>, StoreError>;
+    /// Records that these are on the queue, so the next sweep does not send them again.
+    async fn mark_queued(&self, sent: &[QueuedNotification]) -> Result<(), StoreError>;
+    /// Claims one notification for an attempt until `now + lease`.
+    async fn claim(
+        &self,
+        notification_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: std::time::Duration,
+    ) -> Result<Claim, StoreError>;
+}
+
+/// Why the external queue refused a message.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("delivery queue unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The external delivery queue (SQS): ordered per instance and resource, messages retried
+/// after a delay the consumer sets.
+#[async_trait]
+pub trait NotificationQueue: Send + Sync {
+    /// Puts the notifications on the queue, in order; all or an error (a retry may repeat
+    /// some, which the consumer's claim absorbs).
+    async fn send(&self, batch: &[QueuedNotification]) -> Result<(), QueueError>;
+    /// Moves a notification that will never be delivered to the dead-letter queue.
+    async fn send_dead(&self, notification: &QueuedNotification) -> Result<(), QueueError>;
+}

@@ -22,22 +22,27 @@ use crate::instance::InstanceId;
 use crate::notification::status;
 use crate::ports::{AttemptOutcome, AttemptRecord, DeliveryQueue, PendingNotification, StoreError};
 
+/// Set (to 1) on a notification once it is on the external queue.
+pub(super) const QUEUED: &str = "on_queue";
+
 /// Tries at a conditional update that lost a race with another writer of the same notification.
 const UPDATE_TRIES: u32 = 3;
 
 /// A notification item, as read.
-struct Note {
-    key: Item,
-    instance: InstanceId,
-    id: String,
-    seq: i64,
-    resource: String,
-    status: String,
-    attempts: i64,
-    logged: i64,
-    next_ms: i64,
-    claimed_ms: i64,
-    event_seqs: Vec<i64>,
+pub(super) struct Note {
+    pub(super) key: Item,
+    pub(super) instance: InstanceId,
+    pub(super) id: String,
+    pub(super) seq: i64,
+    pub(super) resource: String,
+    pub(super) status: String,
+    pub(super) attempts: i64,
+    pub(super) logged: i64,
+    pub(super) next_ms: i64,
+    pub(super) claimed_ms: i64,
+    /// Handed to the external queue (SQS) already; unset until then and again after a replay.
+    pub(super) queued: bool,
+    pub(super) event_seqs: Vec<i64>,
 }
 
 impl Note {
@@ -64,6 +69,7 @@ impl Note {
             logged: opt_n(item, "logged_attempts")?.unwrap_or(0),
             next_ms: get_n(item, "next_attempt_ms")?,
             claimed_ms: opt_n(item, "claimed_until_ms")?.unwrap_or(0),
+            queued: opt_n(item, QUEUED)?.unwrap_or(0) != 0,
             event_seqs,
         })
     }
@@ -98,7 +104,7 @@ impl DynamoStore {
             .collect()
     }
 
-    async fn note_by_id(&self, notification_id: &str) -> Result<Option<Note>, StoreError> {
+    pub(super) async fn note_by_id(&self, notification_id: &str) -> Result<Option<Note>, StoreError> {
         let Some(lookup) = self
             .get_item(
                 "GetItem notification id",
@@ -120,7 +126,7 @@ impl DynamoStore {
             .transpose()
     }
 
-    async fn notes_of(&self, instance: InstanceId) -> Result<Vec<Note>, StoreError> {
+    pub(super) async fn notes_of(&self, instance: InstanceId) -> Result<Vec<Note>, StoreError> {
         let items = self
             .query(
                 "Query notifications",
@@ -134,7 +140,7 @@ impl DynamoStore {
     }
 
     /// Claims `note` unless someone changed it since it was read; its events as of the claim.
-    async fn claim(
+    pub(super) async fn claim_note(
         &self,
         note: Note,
         now_ms: i64,
@@ -251,7 +257,7 @@ impl DeliveryQueue for DynamoStore {
             if claimed.len() >= limit as usize {
                 break;
             }
-            if let Some(pending) = self.claim(note, now_ms, until_ms).await? {
+            if let Some(pending) = self.claim_note(note, now_ms, until_ms).await? {
                 claimed.push(pending);
             }
         }
@@ -371,7 +377,9 @@ impl DeliveryQueue for DynamoStore {
             .iter()
             .filter(|n| n.status == status::DEAD || n.status == status::FAILED)
         {
-            let set = "attempt_count = :zero, next_attempt_ms = :now, claimed_until_ms = :zero";
+            // Off the external queue too, so the next outbox sweep sends it again.
+            let set = "attempt_count = :zero, next_attempt_ms = :now, claimed_until_ms = :zero \
+                REMOVE on_queue";
             let extra = values([(":zero", n(0)), (":now", n(now.timestamp_millis()))]);
             if self.set_status(note, status::NEW, set, extra).await? {
                 requeued += 1;

@@ -351,6 +351,37 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
+    /// One conditional update outside a transaction; false when the condition did not hold.
+    pub(super) async fn update_one(
+        &self,
+        operation: &str,
+        key: Item,
+        expression: &str,
+        condition: Option<&str>,
+        values: Item,
+    ) -> Result<bool, StoreError> {
+        let sent = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(str::to_owned))
+            .set_expression_attribute_values(values_or_none(values))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(operation, e)),
+        }
+    }
+
     /// Adds `by` to a numeric attribute of a counter item and returns the new value.
     pub(super) async fn add_to_counter(
         &self,
