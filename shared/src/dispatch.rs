@@ -64,9 +64,15 @@ fn unavailable(e: DispatchError) -> PollNowError {
 #[async_trait]
 impl PollTrigger for PollThenDispatch {
     async fn poll_now(&self, instance: &Instance) -> Result<Vec<PollLogEntry>, PollNowError> {
-        self.dispatcher.flush(instance.id).await.map_err(unavailable)?;
+        self.dispatcher
+            .flush(instance.id)
+            .await
+            .map_err(unavailable)?;
         let entries = self.poller.poll_now(instance).await?;
-        self.dispatcher.flush(instance.id).await.map_err(unavailable)?;
+        self.dispatcher
+            .flush(instance.id)
+            .await
+            .map_err(unavailable)?;
         Ok(entries)
     }
 }

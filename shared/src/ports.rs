@@ -358,7 +358,9 @@ pub enum Claim {
     Finished { status: String },
     /// Another attempt holds it, or its next retry is not due yet (a repeated message
     /// arriving early); look again at `until`.
-    Busy { until: chrono::DateTime<chrono::Utc> },
+    Busy {
+        until: chrono::DateTime<chrono::Utc>,
+    },
     /// No such notification: its instance was deleted.
     Missing,
 }

@@ -75,9 +75,10 @@ impl QueuedDelivery {
         };
         match outcome {
             None | Some(AttemptOutcome::Delivered) => Ok(Verdict::Done),
-            Some(AttemptOutcome::RetryAt(at)) => {
-                Ok(Verdict::RetryIn(delay_until(at, self.deliverer.clock.now())))
-            }
+            Some(AttemptOutcome::RetryAt(at)) => Ok(Verdict::RetryIn(delay_until(
+                at,
+                self.deliverer.clock.now(),
+            ))),
             Some(AttemptOutcome::Dead) => {
                 self.queue.send_dead(message).await?;
                 Ok(Verdict::Done)
@@ -88,4 +89,111 @@ impl QueuedDelivery {
 
 fn delay_until(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Duration {
     (at - now).to_std().unwrap_or_default().max(MIN_DELAY)
+}
+
+/// One message of a batch as the queue handed it over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedMessage {
+    /// What a batch item failure names.
+    pub message_id: String,
+    /// What a visibility change names.
+    pub receipt_handle: String,
+    pub body: String,
+    /// The FIFO message group (instance and resource); messages of one group are handled in
+    /// order and stop at the first failure, as SQS FIFO with Lambda requires.
+    pub group: String,
+    /// How many times SQS has handed it out, this time included.
+    pub receive_count: u32,
+}
+
+/// Setting when a failed message is handed out again.
+#[async_trait::async_trait]
+pub trait Redelivery: Send + Sync {
+    async fn redeliver_after(
+        &self,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> Result<(), QueueError>;
+}
+
+impl QueuedDelivery {
+    /// Handles a batch: groups run side by side, each in order; returns the ids of the messages
+    /// to report as batch item failures (never failing the whole batch). A malformed message is
+    /// reported failed and left to the queue's redrive policy.
+    pub async fn handle_batch(
+        self: &Arc<Self>,
+        messages: Vec<ReceivedMessage>,
+        redelivery: Arc<dyn Redelivery>,
+    ) -> Vec<String> {
+        let mut groups: Vec<(String, Vec<ReceivedMessage>)> = Vec::new();
+        for message in messages {
+            match groups.iter_mut().find(|(g, _)| *g == message.group) {
+                Some((_, list)) => list.push(message),
+                None => groups.push((message.group.clone(), vec![message])),
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, group) in groups {
+            let me = self.clone();
+            let redelivery = redelivery.clone();
+            tasks.spawn(async move { me.handle_group(group, redelivery.as_ref()).await });
+        }
+        let mut failed = Vec::new();
+        while let Some(result) = tasks.join_next().await {
+            match result {
+                Ok(ids) => failed.extend(ids),
+                Err(e) => {
+                    tracing::error!(error = %e, "a delivery task panicked; its messages return to the queue")
+                }
+            }
+        }
+        failed
+    }
+
+    /// One group in order; after a failure the rest of the group is reported failed unattempted,
+    /// so a resource's notifications never overtake each other.
+    async fn handle_group(
+        &self,
+        group: Vec<ReceivedMessage>,
+        redelivery: &dyn Redelivery,
+    ) -> Vec<String> {
+        let mut failed = Vec::new();
+        for message in group {
+            if !failed.is_empty() {
+                failed.push(message.message_id);
+                continue;
+            }
+            if !self.handle_one(&message, redelivery).await {
+                failed.push(message.message_id);
+            }
+        }
+        failed
+    }
+
+    /// True when the message is done with and may be deleted.
+    async fn handle_one(&self, message: &ReceivedMessage, redelivery: &dyn Redelivery) -> bool {
+        let notification: QueuedNotification = match serde_json::from_str(&message.body) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(message_id = %message.message_id, error = %e, "malformed message body: expected {{\"notificationId\", \"instanceId\", \"resource\"}}; left to the queue's redrive policy");
+                return false;
+            }
+        };
+        match self.handle(&notification, message.receive_count).await {
+            Ok(Verdict::Done) => true,
+            Ok(Verdict::RetryIn(delay)) => {
+                if let Err(e) = redelivery
+                    .redeliver_after(&message.receipt_handle, delay)
+                    .await
+                {
+                    tracing::warn!(notification_id = %notification.notification_id, error = %e, "could not set the retry delay; the queue's visibility timeout applies");
+                }
+                false
+            }
+            Err(e) => {
+                tracing::error!(notification_id = %notification.notification_id, instance_id = %notification.instance_id, error = %e, "delivery could not run; the message returns after its visibility timeout");
+                false
+            }
+        }
+    }
 }

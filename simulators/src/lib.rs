@@ -25,6 +25,7 @@
 
 pub mod clock;
 pub mod faults;
+pub mod receiver;
 pub mod request_log;
 pub mod sagecrm;
 pub mod sageone;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use reqwest::Method;
 
 use crate::helpers::{account_auth, events, fixture, poll_now, sim_admin, TestServer};
-use crate::receiver::{Answer, Receiver};
+use pollhook_simulators::receiver::{Answer, Receiver};
 
 const SIGNATURE_KEY: &str = "oc-signing-key";
 const FAST_RETRIES: &[&str] = &[

@@ -8,5 +8,4 @@ mod helpers;
 mod lifecycle;
 mod metrics;
 mod polling;
-mod receiver;
 mod seed_bodies;

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{fixture, poll_now, sim_admin, TestServer};
-use crate::receiver::Receiver;
+use pollhook_simulators::receiver::Receiver;
 
 /// The whole `/metrics` text, fetched without credentials as a scraper would.
 async fn scrape(server: &TestServer) -> String {

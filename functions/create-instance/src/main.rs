@@ -1,40 +1,35 @@
 //! create-instance: the public API behind API Gateway, the same Router as local mode.
 //!
-//! Deployed (`POLLHOOK_TABLE` set), it runs on DynamoDB and keeps one EventBridge Scheduler
-//! schedule per instance; without it, on a SQLite file (`POLLHOOK_DB`, default
-//! `/tmp/pollhook.db`), which suits `cargo lambda watch` but not a fleet of containers.
+//! Deployed (`POLLHOOK_TABLE` set), it runs on DynamoDB with secrets under the table's KMS
+//! envelope key, keeps one EventBridge Scheduler schedule per instance, and sends what
+//! `POST /instances/{id}/poll` and replays produce to the SQS delivery queue. Without
+//! `POLLHOOK_TABLE`, it runs on a SQLite file (`POLLHOOK_DB`, default `/tmp/pollhook.db`),
+//! which suits `cargo lambda watch` but not a fleet of containers.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use pollhook_core::adapters::dynamodb::DynamoStore;
+use pollhook_core::adapters::aws_env::{required, var, AwsEnv};
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
+use pollhook_core::cloudwatch_emf::EmfRecorder;
+use pollhook_core::dispatch::{Dispatcher, PollThenDispatch, ReplayThenDispatch};
+use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
+use pollhook_core::poller::PollerSettings;
+use pollhook_core::ports::SystemClock;
 use pollhook_core::secret_box::SecretBox;
 
 /// The organization and user the deployment's secrets stand for.
 const ORGANIZATION: &str = "default";
 const USER: &str = "default";
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn required(name: &str) -> anyhow::Result<String> {
-    env(name).with_context(|| format!("{name} must be set"))
-}
-
-/// The API on DynamoDB and EventBridge Scheduler, clients built once per container.
-async fn on_aws(table: &str, secrets: SecretBox) -> anyhow::Result<ApiState> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(endpoint) = env("POLLHOOK_AWS_ENDPOINT") {
-        loader = loader.endpoint_url(endpoint);
-    }
-    let config = loader.load().await;
-    let store = DynamoStore::connect(&config, table, secrets).await?;
-    store.check_key().await?;
+/// The API on DynamoDB, SQS and EventBridge Scheduler, clients built once per container.
+async fn on_aws(client: reqwest::Client) -> anyhow::Result<ApiState> {
+    let aws = AwsEnv::from_env().await?;
+    let store = aws.store.clone();
     store
         .upsert_account(
             ORGANIZATION,
@@ -43,10 +38,32 @@ async fn on_aws(table: &str, secrets: SecretBox) -> anyhow::Result<ApiState> {
             &required("POLLHOOK_USER_SECRET")?,
         )
         .await?;
-    let mut state = ApiState::on_store(Arc::new(store));
-    if let Some(group) = env("POLLHOOK_SCHEDULE_GROUP") {
+    let mut state = ApiState::on_store(store.clone());
+    if var("POLLHOOK_QUEUE_URL").is_some() {
+        let dispatcher = Dispatcher {
+            outbox: store.clone(),
+            queue: Arc::new(aws.queue()?),
+        };
+        let runner = PollRunner {
+            instances: store.clone(),
+            polls: store.clone(),
+            client,
+            clock: Arc::new(SystemClock),
+            settings: PollerSettings::default(),
+            metrics: Some(Arc::new(EmfRecorder::stdout())),
+        };
+        state = state.with_poller(Arc::new(PollThenDispatch {
+            poller: Arc::new(runner),
+            dispatcher: dispatcher.clone(),
+        }));
+        state.delivery = Arc::new(ReplayThenDispatch {
+            store: store.clone(),
+            dispatcher,
+        });
+    }
+    if let Some(group) = var("POLLHOOK_SCHEDULE_GROUP") {
         let schedules = EventBridgeSchedules::new(
-            &config,
+            &aws.config,
             group,
             required("POLLHOOK_POLL_FUNCTION_ARN")?,
             required("POLLHOOK_SCHEDULER_ROLE_ARN")?,
@@ -57,8 +74,10 @@ async fn on_aws(table: &str, secrets: SecretBox) -> anyhow::Result<ApiState> {
 }
 
 /// The API on a SQLite file, for `cargo lambda watch`.
-fn on_sqlite(secrets: SecretBox) -> anyhow::Result<ApiState> {
-    let db = PathBuf::from(env("POLLHOOK_DB").unwrap_or_else(|| "/tmp/pollhook.db".into()));
+fn on_sqlite() -> anyhow::Result<ApiState> {
+    let key = required("POLLHOOK_SECRET_KEY")?;
+    let secrets = SecretBox::from_base64(&key).context("POLLHOOK_SECRET_KEY")?;
+    let db = PathBuf::from(var("POLLHOOK_DB").unwrap_or_else(|| "/tmp/pollhook.db".into()));
     let store =
         SqliteStore::open(&db, secrets).with_context(|| format!("database {}", db.display()))?;
     store.bootstrap_local_account(
@@ -70,16 +89,20 @@ fn on_sqlite(secrets: SecretBox) -> anyhow::Result<ApiState> {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_target(false)
-        .without_time()
-        .init();
-    let key = required("POLLHOOK_SECRET_KEY")?;
-    let secrets = SecretBox::from_base64(&key).context("POLLHOOK_SECRET_KEY")?;
-    let state = match env("POLLHOOK_TABLE") {
-        Some(table) => on_aws(&table, secrets).await?,
-        None => on_sqlite(secrets)?,
+    lambda_http::tracing::init_default_subscriber();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let state = match var("POLLHOOK_TABLE") {
+        Some(_) => on_aws(client.clone()).await?,
+        None => on_sqlite()?,
     };
+    // Only for tests against receivers on loopback; never set in a deployment.
+    let allow_private = var("POLLHOOK_ALLOW_PRIVATE_CALLBACKS").is_some_and(|v| v == "1");
+    let state = state
+        .with_authorizer(Arc::new(ElementAuthorizer { client }))
+        .allow_private_callbacks(allow_private);
     lambda_http::run(router(state)).await
 }

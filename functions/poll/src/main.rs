@@ -1,36 +1,85 @@
-//! poll: invoked by an instance's EventBridge schedule with `{"instanceId": ...}`.
+//! poll: invoked by an instance's EventBridge schedule with `{"instanceId": ...}`; runs one
+//! poll cycle on DynamoDB, then hands the new notifications to the SQS delivery queue.
 //!
-//! The poll cycle itself lands with issue 4; until then the function reads its input and
-//! fails loudly, so a schedule wired too early shows up as errors rather than silent success.
+//! Events and notifications are stored with their page and the watermark moves last; the
+//! queue is fed after, from the outbox, so a crash anywhere loses nothing and repeats nothing.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use pollhook_core::adapters::aws_env::{var, AwsEnv};
+use pollhook_core::cloudwatch_emf::EmfRecorder;
+use pollhook_core::dispatch::{Dispatcher, PollThenDispatch};
+use pollhook_core::instance::InstanceId;
+use pollhook_core::poll_runner::PollRunner;
+use pollhook_core::poller::PollerSettings;
+use pollhook_core::ports::{InstanceStore, PollNowError, PollTrigger, SystemClock};
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 /// What each instance's schedule sends.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PollRequest {
-    instance_id: u64,
+struct ScheduledPoll {
+    instance_id: InstanceId,
 }
 
-async fn handle(event: LambdaEvent<PollRequest>) -> Result<(), Error> {
-    tracing::error!(
-        instance_id = event.payload.instance_id,
-        "poll cycle not implemented yet (issue 4)"
-    );
-    Err(format!(
-        "instance {}: polling is not implemented in this build",
-        event.payload.instance_id
-    )
-    .into())
+struct Poll {
+    instances: Arc<dyn InstanceStore>,
+    trigger: PollThenDispatch,
+}
+
+async fn handle(poll: &Poll, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let request: ScheduledPoll = serde_json::from_value(event.payload)
+        .map_err(|e| format!("event: expected {{\"instanceId\": <positive integer>}}: {e}"))?;
+    let id = request.instance_id;
+    let Some(instance) = poll.instances.find(id).await? else {
+        tracing::warn!(instance_id = %id, "scheduled poll of an instance that no longer exists");
+        return Ok(json!({"instanceId": id, "skipped": "no such instance"}));
+    };
+    match poll.trigger.poll_now(&instance).await {
+        Ok(entries) => Ok(json!({"instanceId": id, "polls": entries})),
+        Err(skip @ (PollNowError::Busy | PollNowError::EventsDisabled)) => {
+            tracing::info!(instance_id = %id, reason = %skip, "poll skipped");
+            Ok(json!({"instanceId": id, "skipped": skip.to_string()}))
+        }
+        Err(e) => Err(format!("instance {id}: {e}").into()),
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_target(false)
-        .without_time()
-        .init();
-    lambda_runtime::run(service_fn(handle)).await
+    lambda_runtime::tracing::init_default_subscriber();
+    let aws = AwsEnv::from_env().await?;
+    let vendor_timeout = var("POLLHOOK_VENDOR_TIMEOUT_SECS")
+        .map(|s| s.parse::<u64>().context("POLLHOOK_VENDOR_TIMEOUT_SECS"))
+        .transpose()?
+        .unwrap_or(30);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(vendor_timeout.max(1)))
+        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let runner = PollRunner {
+        instances: aws.store.clone(),
+        polls: aws.store.clone(),
+        client,
+        clock: Arc::new(SystemClock),
+        settings: PollerSettings::default(),
+        metrics: Some(Arc::new(EmfRecorder::stdout())),
+    };
+    let poll = Poll {
+        instances: aws.store.clone(),
+        trigger: PollThenDispatch {
+            poller: Arc::new(runner),
+            dispatcher: Dispatcher {
+                outbox: aws.store.clone(),
+                queue: Arc::new(aws.queue()?),
+            },
+        },
+    };
+    let poll = &poll;
+    lambda_runtime::run(service_fn(move |event| handle(poll, event))).await
 }

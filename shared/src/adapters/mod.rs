@@ -1,6 +1,8 @@
 //! Implementations of the ports for real backends, each behind its feature.
 
 #[cfg(feature = "aws")]
+pub mod aws_env;
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 #[cfg(feature = "aws")]
 pub mod kms;

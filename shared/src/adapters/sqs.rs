@@ -36,10 +36,7 @@ fn unavailable(operation: &str, e: impl std::fmt::Display) -> QueueError {
 /// The message group of a notification: its instance and resource. A resource name SQS would
 /// refuse (non-ASCII, too long) is replaced by a digest of it, which keeps the grouping.
 pub fn message_group(notification: &QueuedNotification) -> String {
-    let plain = format!(
-        "{}:{}",
-        notification.instance_id.0, notification.resource
-    );
+    let plain = format!("{}:{}", notification.instance_id.0, notification.resource);
     let allowed = |c: char| c.is_ascii_graphic();
     if plain.len() <= GROUP_MAX && plain.chars().all(allowed) {
         return plain;
@@ -70,7 +67,11 @@ impl SqsQueue {
 
     /// Hides a received message for `delay` (capped at SQS's 12 hours): the retry schedule.
     /// The consumer then reports it as failed, and SQS hands it out again after the delay.
-    pub async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<(), QueueError> {
+    pub async fn retry_after(
+        &self,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> Result<(), QueueError> {
         let seconds = delay.min(MAX_VISIBILITY).as_secs();
         self.client
             .change_message_visibility()
@@ -80,7 +81,12 @@ impl SqsQueue {
             .send()
             .await
             .map(drop)
-            .map_err(|e| unavailable("ChangeMessageVisibility", aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .map_err(|e| {
+                unavailable(
+                    "ChangeMessageVisibility",
+                    aws_sdk_sqs::error::DisplayErrorContext(e),
+                )
+            })
     }
 
     async fn send_batch(&self, url: &str, batch: &[QueuedNotification]) -> Result<(), QueueError> {
@@ -104,7 +110,12 @@ impl SqsQueue {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| unavailable("SendMessageBatch", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                unavailable(
+                    "SendMessageBatch",
+                    aws_sdk_sqs::error::DisplayErrorContext(e),
+                )
+            })?;
         match out.failed().first() {
             None => Ok(()),
             Some(failed) => Err(QueueError::Unavailable(format!(
@@ -115,6 +126,18 @@ impl SqsQueue {
                 failed.message().unwrap_or("")
             ))),
         }
+    }
+}
+
+#[cfg(feature = "elements")]
+#[async_trait]
+impl crate::queued_delivery::Redelivery for SqsQueue {
+    async fn redeliver_after(
+        &self,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> Result<(), QueueError> {
+        self.retry_after(receipt_handle, delay).await
     }
 }
 
@@ -129,7 +152,10 @@ impl NotificationQueue for SqsQueue {
 
     async fn send_dead(&self, notification: &QueuedNotification) -> Result<(), QueueError> {
         match &self.dead_letter_url {
-            Some(url) => self.send_batch(url, std::slice::from_ref(notification)).await,
+            Some(url) => {
+                self.send_batch(url, std::slice::from_ref(notification))
+                    .await
+            }
             None => Ok(()),
         }
     }

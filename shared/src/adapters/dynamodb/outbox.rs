@@ -23,7 +23,9 @@ fn queued(note: &Note) -> QueuedNotification {
 }
 
 fn at_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_else(Utc::now)
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(Utc::now)
 }
 
 #[async_trait]

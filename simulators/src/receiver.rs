@@ -1,4 +1,5 @@
-//! A webhook receiver on loopback for delivery tests: records what arrives and answers as told.
+//! A webhook receiver on loopback for delivery tests (local mode and AWS functions alike):
+//! records what arrives and answers as told.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
