@@ -12,6 +12,8 @@ mod polling;
 mod table;
 mod tenants;
 
+pub use data_key::secret_box_from_kms;
+
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification, TimeToLiveStatus,
