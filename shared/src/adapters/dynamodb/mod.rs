@@ -8,6 +8,7 @@ mod delivery;
 mod event_log;
 mod instances;
 mod items;
+mod outbox;
 mod polling;
 mod table;
 mod tenants;
