@@ -8,5 +8,7 @@ bash infra/cfn-lint.sh
 endpoint=$(bash infra/local-aws.sh start)
 trap 'bash infra/local-aws.sh stop' EXIT
 export POLLHOOK_AWS_ENDPOINT="$endpoint"
+# The functions run under `cargo lambda watch` in tests/lambda (cargo-lambda from PyPI).
+export PATH="$(bash infra/install-cargo-lambda.sh):$PATH"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 cargo test --workspace --all-targets --features pollhook-core/aws "$@"
