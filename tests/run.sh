@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. This is the README's test command; CI runs it too.
 # It starts the local AWS emulator (moto server, installed into ./.venv on first use) on
-# 127.0.0.1 for the AWS adapters' tests, and stops it afterwards.
+# 127.0.0.1 for the AWS adapters' tests, and stops it afterwards. Then the web console's
+# browser tests (tests/browser) in Debian's headless Chromium, with Playwright and pytest in
+# ./.venv (infra/install-browser-tests.sh installs what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/cfn-lint.sh
@@ -12,3 +14,8 @@ export POLLHOOK_AWS_ENDPOINT="$endpoint"
 export PATH="$(bash infra/install-cargo-lambda.sh):$PATH"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 cargo test --workspace --all-targets --features pollhook-core/aws "$@"
+# A no-op after the tests above (same targets and features): it makes sure target/debug/pollhook,
+# which the browser tests run, is the binary of this tree.
+cargo build --workspace --all-targets --features pollhook-core/aws
+python=$(bash infra/install-browser-tests.sh)
+POLLHOOK_BIN="$PWD/target/debug/pollhook" "$python" -m pytest tests/browser
