@@ -57,6 +57,7 @@ const SAGEONE_FIELDS: &[ConfigField] = &[
     field("country", "Country code", false, false),
     field("base.url", "Base URL override", false, false),
     field("oauth.token.url", "Token URL override", false, false),
+    field("business.id", "Business ID", false, false),
 ];
 
 const HTTP_FIELDS: &[ConfigField] = &[
@@ -67,6 +68,15 @@ const HTTP_FIELDS: &[ConfigField] = &[
         false,
         true,
     ),
+    field("records.path", "Records path", false, false),
+    field("next.path", "Next page link path", false, false),
+    field(
+        "pagination.page.param",
+        "Page number parameter",
+        false,
+        false,
+    ),
+    field("pagination.size.param", "Page size parameter", false, false),
 ];
 
 impl ElementKey {

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod date_pattern;
 pub mod dispatch;
 pub mod element;
+pub mod element_catalogue;
 pub mod elements;
 pub mod event;
 pub mod field_error;

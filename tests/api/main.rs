@@ -3,6 +3,7 @@
 mod auth;
 mod bad_requests;
 mod delivery;
+mod element_catalogue;
 mod faults;
 mod helpers;
 mod lifecycle;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod elements;
 mod error;
 mod events;
 mod instances;
@@ -106,6 +107,8 @@ pub fn router(state: ApiState) -> Router {
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/metrics", get(metrics::render))
+        .route("/elements", get(elements::list))
+        .route("/elements/{key}", get(elements::get_one))
         .route("/instances", get(instances::list).post(instances::create))
         .route("/instances/events", get(events::list_all))
         .route(

@@ -78,13 +78,17 @@ pub const EQUALITY_PARAMS: &[&str] = &[
 /// Attributes the poller always needs to classify records.
 pub const REQUIRED_ATTRIBUTES: &[&str] = &["created_at", "updated_at"];
 
-/// The endpoint of a hub resource, if known.
+/// The endpoint of a hub resource, if known. A hub name wins over an endpoint name, so
+/// `contacts` reads every contact rather than the first resource on `/contacts` (`customers`).
 pub fn resource(hub_resource: &str) -> Option<ResourceMapping> {
     let wanted = normalise(hub_resource);
-    RESOURCES
-        .iter()
-        .copied()
-        .find(|r| normalise(r.hub) == wanted || normalise(r.path) == wanted)
+    let find = |name: fn(&ResourceMapping) -> &'static str| {
+        RESOURCES
+            .iter()
+            .copied()
+            .find(|r| normalise(name(r)) == wanted)
+    };
+    find(|r| r.hub).or_else(|| find(|r| r.path))
 }
 
 fn normalise(name: &str) -> String {
@@ -292,6 +296,9 @@ mod tests {
             ("products", "products", None),
             ("purchase-invoices", "purchase_invoices", None),
             ("purchaseInvoices", "purchase_invoices", None),
+            ("contacts", "contacts", None),
+            ("customers", "contacts", Some("CUSTOMER")),
+            ("sales_invoices", "sales_invoices", None),
         ] {
             let req = vendor_request(&format!("/hubs/finance/{hub}"), &[]).unwrap();
             assert_eq!(req.path, path, "{hub}");
