@@ -151,6 +151,16 @@ pub async fn start(
         }
         None => RetrySchedule::default(),
     };
+    // A misspelt crash point would otherwise never fire; the harness wants to hear of it.
+    let crash_at = pollhook_core::crash_point::armed()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", pollhook_core::crash_point::ENV))?;
+    if let Some(spec) = crash_at {
+        tracing::warn!(
+            step = %spec.point,
+            hit = spec.hit,
+            "crash point armed: the process kills itself with SIGKILL when it gets there"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::callback_guard::CallbackGuard;
+use crate::crash_point::{self, CrashPoint};
 use crate::instance::{Instance, CALLBACK_URL, DISABLED_REASON, EVENTS_ENABLED, SIGNATURE_KEY};
 use crate::metrics::{DeliveryOutcome, MetricsRecorder};
 use crate::notification;
@@ -155,6 +156,7 @@ impl Deliverer {
         pending: PendingNotification,
         last: bool,
     ) -> Result<Option<AttemptOutcome>, StoreError> {
+        crash_point::hit(CrashPoint::DeliverAfterClaim);
         let started = self.clock.now();
         let timer = Instant::now();
         let instance = self.instances.find(pending.instance_id).await?;
@@ -172,6 +174,7 @@ impl Deliverer {
             ),
             Err(e) => (None, Some(truncate(e)), None),
         };
+        crash_point::hit(CrashPoint::DeliverAfterPostSent);
         let attempt = AttemptRecord {
             attempted_at: started,
             status_code,
@@ -220,6 +223,7 @@ impl Deliverer {
         self.queue
             .finish_attempt(&pending.id, &attempt, &outcome)
             .await?;
+        crash_point::hit(CrashPoint::DeliverAfterResultStored);
         Ok(Some(outcome))
     }
 

@@ -5,6 +5,7 @@ pub mod callback_url;
 pub mod ceql;
 pub mod change;
 pub mod cloudwatch_emf;
+pub mod crash_point;
 pub mod credentials;
 pub mod date_pattern;
 pub mod dispatch;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::change::classify;
+use crate::crash_point::{self, CrashPoint};
 use crate::event::{event_id, ChangeVersion, Event};
 use crate::instance::Instance;
 use crate::ports::{
@@ -91,6 +92,7 @@ pub async fn poll_instance(
             }
         }
     }
+    crash_point::hit(CrashPoint::PollBeforeLeaseRelease);
     ctx.store.release_lease(instance.id, &holder).await?;
     match failure {
         Some(e) => Err(e.into()),
@@ -161,6 +163,7 @@ async fn poll_resource(
                 break;
             }
         };
+        crash_point::hit(CrashPoint::PollAfterFetch);
         entry.pages += 1;
         entry.records += page.records.len() as u64;
         let next = page.next;
@@ -173,11 +176,20 @@ async fn poll_resource(
             started,
             &mut entry,
         );
+        // The last page's events and the watermark are stored in one transaction, so "before
+        // the watermark advance" is the moment before that commit.
         let advance_to = next.is_none().then_some(started);
+        if advance_to.is_some() {
+            crash_point::hit(CrashPoint::PollBeforeWatermark);
+        }
         entry.events += ctx
             .store
             .commit_page(instance.id, name, events, advance_to, ctx.clock.now())
             .await?;
+        crash_point::hit(match advance_to {
+            Some(_) => CrashPoint::PollAfterWatermark,
+            None => CrashPoint::PollAfterPageStored,
+        });
         match next {
             Some(n) => cursor = Some(n),
             None => break,
@@ -185,6 +197,7 @@ async fn poll_resource(
     }
     entry.finished = ctx.clock.now();
     ctx.store.record_poll(&entry).await?;
+    crash_point::hit(CrashPoint::PollAfterLogRecord);
     Ok(entry)
 }
 

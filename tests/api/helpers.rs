@@ -51,7 +51,27 @@ impl TestServer {
         Self::launch(db, extra_env, &[])
     }
 
+    /// Starts a server on `db` with extra environment and `serve` flags, its stderr appended to
+    /// `stderr_log`, so a test can read what it wrote before it died.
+    pub fn start_logged(
+        db: &Path,
+        extra_env: &[(&str, &str)],
+        args: &[&str],
+        stderr_log: &Path,
+    ) -> Self {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(stderr_log)
+            .unwrap_or_else(|e| panic!("{}: {e}", stderr_log.display()));
+        Self::launch_with(db, extra_env, args, Stdio::from(log))
+    }
+
     fn launch(db: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> Self {
+        Self::launch_with(db, extra_env, args, Stdio::inherit())
+    }
+
+    fn launch_with(db: &Path, extra_env: &[(&str, &str)], args: &[&str], stderr: Stdio) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pollhook"));
         cmd.args([
             "serve",
@@ -67,7 +87,7 @@ impl TestServer {
         .env("POLLHOOK_SECRET_KEY", SECRET_KEY)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(stderr);
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
@@ -111,6 +131,21 @@ impl TestServer {
         let mut next = Self::launch(&self.db, &[], &args);
         next._dir = dir;
         next
+    }
+
+    /// Waits up to `timeout` for the process to end by itself (e.g. at a crash point); None
+    /// if it still runs.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn terminate(&mut self) -> std::process::ExitStatus {

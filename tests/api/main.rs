@@ -2,6 +2,7 @@
 
 mod auth;
 mod bad_requests;
+mod crash_points;
 mod delivery;
 mod element_catalogue;
 mod faults;
