@@ -9,6 +9,7 @@ use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, digests_equal, PresentedCredentials};
 use crate::instance::InstanceId;
+use crate::ports::{Account, StoreError};
 
 /// An authenticated caller. Tenants only ever see their own organization's instances.
 #[derive(Debug, Clone)]
@@ -27,6 +28,28 @@ impl Caller {
 
 fn unauthorized(request_id: &RequestId, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, request_id, message)
+}
+
+/// The account whose Organization and User secrets these are, or None; the one check both the
+/// API's `Authorization` header and the console's sign-in go through.
+pub(crate) async fn verify_account(
+    state: &ApiState,
+    organization_secret: &str,
+    user_secret: &str,
+) -> Result<Option<Account>, StoreError> {
+    let accounts = state
+        .tenants
+        .accounts_for_organization(&digest(organization_secret))
+        .await?;
+    let user_digest = digest(user_secret);
+    // Compare against every user so the time taken does not depend on which matched.
+    Ok(accounts.into_iter().fold(None, |found, a| {
+        if digests_equal(&a.user_secret_digest, &user_digest) {
+            Some(a)
+        } else {
+            found
+        }
+    }))
 }
 
 impl FromRequestParts<ApiState> for Caller {
@@ -53,23 +76,12 @@ impl FromRequestParts<ApiState> for Caller {
         let presented = PresentedCredentials::parse(header)
             .map_err(|e| unauthorized(&request_id, e.to_string()))?;
         if let (Some(user), Some(org)) = (&presented.user, &presented.organization) {
-            let accounts = state
-                .tenants
-                .accounts_for_organization(&digest(org))
+            let matched = verify_account(state, org, user)
                 .await
                 .or_store(&request_id)?;
-            let user_digest = digest(user);
-            // Compare against every user so the time taken does not depend on which matched.
-            let matched = accounts.iter().fold(None, |found, a| {
-                if digests_equal(&a.user_secret_digest, &user_digest) {
-                    Some(a)
-                } else {
-                    found
-                }
-            });
             return match matched {
                 Some(account) => Ok(Caller {
-                    organization_id: account.organization_id.clone(),
+                    organization_id: account.organization_id,
                     instance: None,
                 }),
                 None => Err(unauthorized(

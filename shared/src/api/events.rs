@@ -12,7 +12,8 @@ use super::error::{ApiError, StoreResultExt};
 use super::instances::load;
 use super::request_id::RequestId;
 use super::ApiState;
-use crate::ports::{EventRecord, PollNowError};
+use crate::instance::{Instance, InstanceId};
+use crate::ports::{EventRecord, PollLogEntry, PollNowError};
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
@@ -99,7 +100,7 @@ async fn load_event(
     request_id: &RequestId,
     raw_id: &str,
     event_id: &str,
-) -> Result<(crate::instance::Instance, EventRecord), ApiError> {
+) -> Result<(Instance, EventRecord), ApiError> {
     let instance = load(state, caller, request_id, raw_id).await?;
     let record = state
         .events
@@ -156,33 +157,44 @@ pub async fn poll_now(
     Path(raw_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let entries = poll_instance(&state, &request_id, &instance).await?;
+    Ok(Json(
+        json!({"instanceId": instance.id.0, "resources": entries}),
+    ))
+}
+
+/// Polls an instance now through the deployment's poller: `POST /instances/{id}/poll` and
+/// the console's Poll now.
+pub(crate) async fn poll_instance(
+    state: &ApiState,
+    request_id: &RequestId,
+    instance: &Instance,
+) -> Result<Vec<PollLogEntry>, ApiError> {
     let Some(trigger) = &state.poller else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            &request_id,
+            request_id,
             "this deployment runs no poller",
         ));
     };
-    match trigger.poll_now(&instance).await {
-        Ok(entries) => Ok(Json(
-            json!({"instanceId": instance.id.0, "resources": entries}),
-        )),
+    match trigger.poll_now(instance).await {
+        Ok(entries) => Ok(entries),
         Err(PollNowError::Busy) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            &request_id,
+            request_id,
             PollNowError::Busy.to_string(),
         )),
         Err(e @ PollNowError::EventsDisabled) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            &request_id,
+            request_id,
             e.to_string(),
         )),
         Err(e @ PollNowError::Connector(_)) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
-            &request_id,
+            request_id,
             e.to_string(),
         )),
-        Err(PollNowError::Store(e)) => Err(ApiError::store(&request_id, e)),
+        Err(PollNowError::Store(e)) => Err(ApiError::store(request_id, e)),
     }
 }
 
@@ -220,21 +232,10 @@ pub async fn retry_one(
     caller: Caller,
     Path((raw_id, event_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let (instance, _) = load_event(&state, &caller, &request_id, &raw_id, &event_id).await?;
-    let requeued = state
-        .delivery
-        .replay(instance.id, Some(&event_id), chrono::Utc::now())
-        .await
-        .or_store(&request_id)?;
-    if requeued == 0 {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            &request_id,
-            format!("event '{event_id}' is not DEAD or FAILED: nothing to retry"),
-        ));
-    }
+    let (instance_id, requeued) =
+        retry_event(&state, &caller, &request_id, &raw_id, Some(&event_id)).await?;
     Ok(Json(
-        json!({"instanceId": instance.id.0, "requeued": requeued}),
+        json!({"instanceId": instance_id.0, "requeued": requeued}),
     ))
 }
 
@@ -245,13 +246,40 @@ pub async fn retry_dead(
     caller: Caller,
     Path(raw_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let (instance_id, requeued) = retry_event(&state, &caller, &request_id, &raw_id, None).await?;
+    Ok(Json(
+        json!({"instanceId": instance_id.0, "requeued": requeued}),
+    ))
+}
+
+/// Replays dead letters now: the one holding `event_id` (409 when it is neither DEAD nor
+/// FAILED), or all of the instance's. Shared by the API's retry routes and the console.
+pub(crate) async fn retry_event(
+    state: &ApiState,
+    caller: &Caller,
+    request_id: &RequestId,
+    raw_id: &str,
+    event_id: Option<&str>,
+) -> Result<(InstanceId, u64), ApiError> {
+    let instance = match event_id {
+        Some(event_id) => {
+            load_event(state, caller, request_id, raw_id, event_id)
+                .await?
+                .0
+        }
+        None => load(state, caller, request_id, raw_id).await?,
+    };
     let requeued = state
         .delivery
-        .replay(instance.id, None, chrono::Utc::now())
+        .replay(instance.id, event_id, chrono::Utc::now())
         .await
-        .or_store(&request_id)?;
-    Ok(Json(
-        json!({"instanceId": instance.id.0, "requeued": requeued}),
-    ))
+        .or_store(request_id)?;
+    if let (Some(event_id), 0) = (event_id, requeued) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            request_id,
+            format!("event '{event_id}' is not DEAD or FAILED: nothing to retry"),
+        ));
+    }
+    Ok((instance.id, requeued))
 }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::auth::Caller;
@@ -17,6 +17,7 @@ use crate::instance::CALLBACK_URL;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::ports::StoreError;
 use crate::schedule::ScheduleError;
+use crate::signature::WebhookSecret;
 use crate::webhook_secrets;
 
 /// How many fresh ids to try if a random id collides (practically never).
@@ -70,7 +71,7 @@ fn not_found(request_id: &RequestId, raw_id: &str) -> ApiError {
 }
 
 /// Loads the instance at `raw_id` if the caller may see it; 404 otherwise, whoever owns it.
-pub(super) async fn load(
+pub(crate) async fn load(
     state: &ApiState,
     caller: &Caller,
     request_id: &RequestId,
@@ -88,27 +89,35 @@ pub(super) async fn load(
         .ok_or_else(|| not_found(request_id, raw_id))
 }
 
-pub async fn create(
-    State(state): State<ApiState>,
-    request_id: RequestId,
-    caller: Caller,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
-    require_account(&caller, &request_id)?;
-    let mut spec = InstanceSpec::from_body(&body).map_err(|e| ApiError::invalid(&request_id, e))?;
+/// A registered instance with what is shown once: its `Element` token and webhook secret.
+pub(crate) struct Created {
+    pub instance: Instance,
+    pub token: String,
+    pub webhook_secret: WebhookSecret,
+}
+
+/// Registers an instance for `organization_id` from an Open Connectors body: the one code
+/// path of `POST /instances` and the console's Create Instance.
+pub(crate) async fn create_instance(
+    state: &ApiState,
+    request_id: &RequestId,
+    organization_id: String,
+    body: &Value,
+) -> Result<Created, ApiError> {
+    let mut spec = InstanceSpec::from_body(body).map_err(|e| ApiError::invalid(request_id, e))?;
     if let Some(authorizer) = &state.authorizer {
         authorizer
             .authorize(&mut spec)
             .await
-            .map_err(|e| ApiError::invalid(&request_id, e.into()))?;
+            .map_err(|e| ApiError::invalid(request_id, e.into()))?;
     }
-    check_callback(&state, &request_id, &spec, None).await?;
+    check_callback(state, request_id, &spec, None).await?;
     let webhook_secret = webhook_secrets::install_new(&mut spec.configuration);
     let token = generate_secret();
     let now = Utc::now();
     let mut instance = Instance {
         id: InstanceId::generate(),
-        organization_id: caller.organization_id,
+        organization_id,
         spec,
         token_digest: digest(&token),
         created_date: now,
@@ -120,20 +129,35 @@ pub async fn create(
             Err(StoreError::Conflict(_)) if attempt < ID_ATTEMPTS => {
                 instance.id = InstanceId::generate()
             }
-            Err(e) => return Err(ApiError::store(&request_id, e)),
+            Err(e) => return Err(ApiError::store(request_id, e)),
         }
     }
-    if let Err(e) = sync_schedule(&state, &instance).await {
+    if let Err(e) = sync_schedule(state, &instance).await {
         // No schedule, no instance: a registration either polls or is refused.
         let _ = state
             .instances
             .delete(&instance.organization_id, instance.id)
             .await;
-        return Err(schedule_error(&request_id, e));
+        return Err(schedule_error(request_id, e));
     }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, element = %instance.spec.element, "instance created");
-    let mut body = view(&instance, Some(&token));
-    body["webhookSecret"] = Value::String(webhook_secret.as_str().to_owned());
+    Ok(Created {
+        instance,
+        token,
+        webhook_secret,
+    })
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    request_id: RequestId,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    require_account(&caller, &request_id)?;
+    let created = create_instance(&state, &request_id, caller.organization_id, &body).await?;
+    let mut body = view(&created.instance, Some(&created.token));
+    body["webhookSecret"] = Value::String(created.webhook_secret.as_str().to_owned());
     Ok(Json(body))
 }
 
@@ -261,7 +285,29 @@ pub async fn rotate_webhook_secret(
     caller: Caller,
     Path(raw_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut instance = load(&state, &caller, &request_id, &raw_id).await?;
+    let rotated = rotate_secret(&state, &caller, &request_id, &raw_id).await?;
+    Ok(Json(json!({
+        "id": rotated.instance_id.0,
+        "webhookSecret": rotated.secret.as_str(),
+        "previousSecretExpiresAt": rotated.previous_expires.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })))
+}
+
+/// A new webhook secret (shown once) and when the one it replaced stops signing.
+pub(crate) struct Rotated {
+    pub instance_id: InstanceId,
+    pub secret: WebhookSecret,
+    pub previous_expires: DateTime<Utc>,
+}
+
+/// Rotates an instance's webhook secret: the API's rotate route and the console's button.
+pub(crate) async fn rotate_secret(
+    state: &ApiState,
+    caller: &Caller,
+    request_id: &RequestId,
+    raw_id: &str,
+) -> Result<Rotated, ApiError> {
+    let mut instance = load(state, caller, request_id, raw_id).await?;
     let now = Utc::now();
     let (secret, previous_expires) = webhook_secrets::rotate(&mut instance.spec.configuration, now);
     instance.updated_date = now;
@@ -269,15 +315,15 @@ pub async fn rotate_webhook_secret(
         .instances
         .update(&instance)
         .await
-        .or_store(&request_id)?;
+        .or_store(request_id)?;
     if !found {
-        return Err(not_found(&request_id, &raw_id));
+        return Err(not_found(request_id, raw_id));
     }
-    Ok(Json(json!({
-        "id": instance.id.0,
-        "webhookSecret": secret.as_str(),
-        "previousSecretExpiresAt": previous_expires.to_rfc3339_opts(SecondsFormat::Secs, true),
-    })))
+    Ok(Rotated {
+        instance_id: instance.id,
+        secret,
+        previous_expires,
+    })
 }
 
 /// Keeps the instance's poll schedule in step with it: polling every `refresh_interval`
