@@ -104,7 +104,10 @@ impl DynamoStore {
             .collect()
     }
 
-    pub(super) async fn note_by_id(&self, notification_id: &str) -> Result<Option<Note>, StoreError> {
+    pub(super) async fn note_by_id(
+        &self,
+        notification_id: &str,
+    ) -> Result<Option<Note>, StoreError> {
         let Some(lookup) = self
             .get_item(
                 "GetItem notification id",
