@@ -35,6 +35,8 @@ pub mod webhook_secrets;
 
 #[cfg(feature = "api")]
 pub mod api;
+#[cfg(feature = "api")]
+pub mod console;
 
 #[cfg(feature = "elements")]
 pub mod deliverer;

@@ -16,6 +16,7 @@ use pollhook_core::adapters::scheduler::EventBridgeSchedules;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
 use pollhook_core::cloudwatch_emf::EmfRecorder;
+use pollhook_core::console::SessionKey;
 use pollhook_core::dispatch::{Dispatcher, PollThenDispatch, ReplayThenDispatch};
 use pollhook_core::poll_runner::{ElementAuthorizer, PollRunner};
 use pollhook_core::poller::PollerSettings;
@@ -101,8 +102,15 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     // Only for tests against receivers on loopback; never set in a deployment.
     let allow_private = var("POLLHOOK_ALLOW_PRIVATE_CALLBACKS").is_some_and(|v| v == "1");
+    // Console sessions are signed cookies: every container derives the same key from the
+    // secrets they are all given, so a session works on whichever container answers.
+    let console_key = SessionKey::derive(&[
+        &required("POLLHOOK_ORGANIZATION_SECRET")?,
+        &required("POLLHOOK_USER_SECRET")?,
+    ]);
     let state = state
         .with_authorizer(Arc::new(ElementAuthorizer { client }))
-        .allow_private_callbacks(allow_private);
+        .allow_private_callbacks(allow_private)
+        .with_console_key(console_key);
     lambda_http::run(router(state)).await
 }

@@ -1,12 +1,12 @@
 //! The public HTTP API (Open Connectors compatible), as one axum Router that local mode
 //! serves directly and the Lambda function serves behind API Gateway.
 
-mod auth;
+pub(crate) mod auth;
 mod body;
 mod elements;
 mod error;
-mod events;
-mod instances;
+pub(crate) mod events;
+pub(crate) mod instances;
 mod metrics;
 mod request_id;
 
@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::callback_guard::CallbackGuard;
+use crate::console::{ConsoleSettings, SessionKey};
 use crate::metrics::Metrics;
 use crate::ports::{
     DeliveryQueue, EventLog, InstanceAuthorizer, InstanceStore, PollTrigger, TenantStore,
@@ -47,6 +48,8 @@ pub struct ApiState {
     /// One poll schedule per instance, kept in step with it (AWS); None where the process
     /// schedules polls itself (local mode).
     pub schedules: Option<Arc<dyn PollSchedules>>,
+    /// The web console's session key and cookie policy.
+    pub console: ConsoleSettings,
 }
 
 impl ApiState {
@@ -67,6 +70,7 @@ impl ApiState {
             authorizer: None,
             schedules: None,
             metrics: None,
+            console: ConsoleSettings::default(),
         }
     }
 
@@ -95,6 +99,18 @@ impl ApiState {
 
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
+        self
+    }
+
+    /// Console sessions signed with `key`: give every process of a deployment the same one.
+    pub fn with_console_key(mut self, key: SessionKey) -> Self {
+        self.console.session_key = key;
+        self
+    }
+
+    /// Marks console cookies `Secure` even when no proxy says the request came over TLS.
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.console.secure_cookies = secure;
         self
     }
 }
@@ -136,6 +152,7 @@ pub fn router(state: ApiState) -> Router {
             "/instances/{id}/poll",
             axum::routing::post(events::poll_now),
         )
+        .merge(crate::console::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
