@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// Deliveries in flight at once, across all instances.
     #[arg(long, env = "POLLHOOK_DELIVERY_CONCURRENCY", default_value_t = 16)]
     delivery_concurrency: usize,
+    /// Mark the web console's session cookie `Secure` on every answer, for a TLS proxy that
+    /// sends no `X-Forwarded-Proto: https` (with that header it is `Secure` anyway).
+    #[arg(long, env = "POLLHOOK_SECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
+    secure_cookies: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "POLLHOOK_LOG_JSON", value_parser = clap::builder::FalseyValueParser::new())]
     log_json: bool,
@@ -226,7 +230,8 @@ pub async fn start(
             .allow_private_callbacks(args.allow_private_callbacks)
             .with_poller(runner.clone())
             .with_authorizer(Arc::new(ElementAuthorizer { client }))
-            .with_metrics(metrics.clone()),
+            .with_metrics(metrics.clone())
+            .with_secure_cookies(args.secure_cookies),
     );
     let guard = CallbackGuard {
         allow_private: args.allow_private_callbacks,
