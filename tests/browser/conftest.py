@@ -298,8 +298,10 @@ def receiver():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous on a loaded CI machine; a passing check returns as soon as it holds.
+    expect.set_options(timeout=10_000)
     assert os.path.exists(CHROMIUM), (
         f"{CHROMIUM} is missing: run `bash infra/install-browser-tests.sh` "
         "(Debian's chromium package; Playwright never downloads a browser here)"
