@@ -72,9 +72,10 @@ pub enum DateParseError {
         position: usize,
         expected: String,
     },
-    /// The fields are valid but the date lies outside what chrono can represent.
-    #[error("'{text}': date is out of the supported range")]
-    OutOfRange { text: String },
+    /// The fields are valid but the date lies outside what chrono can represent; `position` is
+    /// where the year that puts it there starts.
+    #[error("'{text}': the year at position {position} is out of the supported range")]
+    OutOfRange { text: String, position: usize },
 }
 
 impl DateParseError {
@@ -143,10 +144,7 @@ impl DatePattern {
     /// 1970-01-01 00:00:00.000, local times are read in `zone` unless the text carries a zone or
     /// offset, and text after the last field is ignored.
     pub fn parse(&self, text: &str, zone: &TimeZoneSpec) -> Result<DateTime<Utc>, DateParseError> {
-        let millis = parse::parse(self, text, zone)?;
-        DateTime::from_timestamp_millis(millis).ok_or_else(|| DateParseError::OutOfRange {
-            text: parse::clip(text),
-        })
+        parse::parse(self, text, zone)
     }
 }
 

@@ -18,7 +18,8 @@ pub struct IdField {
 }
 
 impl IdField {
-    /// Parses dotted keys with optional `$.` prefix and `[n]` indices; the error names the position.
+    /// Parses dotted keys with optional `$.` prefix and `[n]` indices; the error names the
+    /// 0-based char position, as every parser's errors do.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let body = raw.strip_prefix("$.").unwrap_or(raw);
         if body.is_empty() {
@@ -27,7 +28,7 @@ impl IdField {
         let offset = raw.len() - body.len();
         let mut segments = Vec::new();
         let mut key = String::new();
-        let mut chars = body.char_indices().peekable();
+        let mut chars = body.chars().enumerate().peekable();
         let mut after_index = false;
         while let Some((i, c)) = chars.next() {
             match c {

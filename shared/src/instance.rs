@@ -64,12 +64,7 @@ impl InstanceSpec {
             );
             return Err(errors);
         };
-        for key in obj.keys().filter(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
-            errors.push(
-                key.as_str(),
-                format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")),
-            );
-        }
+        reject_unknown_keys(obj, &mut errors);
         let element = parse_element(obj.get("element"), &mut errors);
         let name = parse_name(obj.get("name"), &mut errors);
         let tags = parse_tags(obj.get("tags"), &mut errors);
@@ -109,12 +104,7 @@ impl InstanceSpec {
             );
             return Err(errors);
         };
-        for key in obj.keys().filter(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
-            errors.push(
-                key.as_str(),
-                format!("unknown key (known: {})", TOP_LEVEL_KEYS.join(", ")),
-            );
-        }
+        reject_unknown_keys(obj, &mut errors);
         if let Some(element) = obj.get("element") {
             if let Some(key) = parse_element(Some(element), &mut errors) {
                 if key != self.element {
@@ -276,6 +266,19 @@ fn redact(map: &Map<String, Value>, element: Option<ElementKey>) -> Map<String, 
             }
         })
         .collect()
+}
+
+/// Names each unknown top-level key as the field at fault; a blank key cannot name itself, so
+/// it is reported under `body`, quoted.
+fn reject_unknown_keys(obj: &Map<String, Value>, errors: &mut ValidationErrors) {
+    let known = TOP_LEVEL_KEYS.join(", ");
+    for key in obj.keys().filter(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
+        if key.trim().is_empty() {
+            errors.push("body", format!("unknown key {key:?} (known: {known})"));
+        } else {
+            errors.push(key.as_str(), format!("unknown key (known: {known})"));
+        }
+    }
 }
 
 fn parse_element(value: Option<&Value>, errors: &mut ValidationErrors) -> Option<ElementKey> {

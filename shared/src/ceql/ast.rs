@@ -1,6 +1,6 @@
 //! The syntax tree a `where=` clause parses to; connectors translate it to vendor filters.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A comparison operator as CEQL writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +47,28 @@ pub enum Literal {
 impl fmt::Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Literal::Str(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Literal::Str(s) => write_quoted(f, s),
             Literal::Number(n) => f.write_str(n),
             Literal::Bool(b) => write!(f, "{b}"),
             Literal::Null => f.write_str("null"),
         }
     }
+}
+
+/// Writes `s` as a CEQL string that reads back as `s` (so a printed filter can be sent again):
+/// `'` doubled, and `\` doubled where the lexer would read it as an escape, i.e. before `'`,
+/// `\` or the closing quote.
+fn write_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_str("'")?;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => f.write_str("''")?,
+            '\\' if matches!(chars.peek(), None | Some('\'' | '\\')) => f.write_str("\\\\")?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_str("'")
 }
 
 /// A parsed filter. `And`/`Or` hold flat lists so long chains never nest deeply.

@@ -2,6 +2,8 @@
 //! to an instant the way Java's lenient GregorianCalendar would, except that out-of-range values
 //! are refused instead of rolled over.
 
+use chrono::{DateTime, Utc};
+
 use super::calendar::{
     date_to_days, dow_on_or_before, is_leap, month_length, CUTOVER_DAY, CUTOVER_YEAR, MS_PER_DAY,
 };
@@ -43,7 +45,9 @@ const MAX_DIGITS: usize = 15;
 struct Builder {
     stamp: [u32; FIELD_COUNT],
     value: [i64; FIELD_COUNT],
-    position: [usize; FIELD_COUNT],
+    /// Where each field's text starts, as a byte offset: counting chars for every field would
+    /// make parsing quadratic in the text, so only an error converts it ([`char_position`]).
+    byte_at: [usize; FIELD_COUNT],
     next_stamp: u32,
 }
 
@@ -52,16 +56,16 @@ impl Builder {
         Builder {
             stamp: [0; FIELD_COUNT],
             value: [0; FIELD_COUNT],
-            position: [0; FIELD_COUNT],
+            byte_at: [0; FIELD_COUNT],
             next_stamp: 1,
         }
     }
 
-    fn set(&mut self, field: usize, value: i64, position: usize) {
+    fn set(&mut self, field: usize, value: i64, byte_at: usize) {
         self.stamp[field] = self.next_stamp;
         self.next_stamp += 1;
         self.value[field] = value;
-        self.position[field] = position;
+        self.byte_at[field] = byte_at;
     }
 
     fn is_set(&self, field: usize) -> bool {
@@ -103,7 +107,7 @@ pub(crate) fn parse(
     pattern: &DatePattern,
     text: &str,
     zone: &TimeZoneSpec,
-) -> Result<i64, DateParseError> {
+) -> Result<DateTime<Utc>, DateParseError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -138,7 +142,26 @@ pub(crate) fn parse(
         later.value[WEEK_YEAR] += 100;
         utc = resolve(&later, zone, text)?;
     }
-    Ok(utc)
+    DateTime::from_timestamp_millis(utc).ok_or_else(|| out_of_range(&p.builder, text))
+}
+
+/// The error for a date beyond chrono's range: only the year can put it there (every other
+/// field is range-checked), so it points at the year the calendar used.
+fn out_of_range(b: &Builder, text: &str) -> DateParseError {
+    let year = if b.is_set(WEEK_YEAR) && b.stamp[WEEK_YEAR] > b.stamp[YEAR] {
+        WEEK_YEAR
+    } else {
+        YEAR
+    };
+    DateParseError::OutOfRange {
+        text: clip(text),
+        position: char_position(text, b.byte_at[year]),
+    }
+}
+
+/// The 0-based char position of byte offset `byte_at` in `text`, as errors report positions.
+fn char_position(text: &str, byte_at: usize) -> usize {
+    text.get(..byte_at).map_or(0, |s| s.chars().count())
 }
 
 /// 00:00 UTC on January 1 of `year`: the instant from which two-digit years are placed.
@@ -160,9 +183,8 @@ fn literal_char_matches(expected: char, got: char) -> bool {
 }
 
 impl Parser<'_> {
-    fn error(&self, byte_pos: usize, expected: &str) -> DateParseError {
-        let position = self.text.get(..byte_pos).map_or(0, |s| s.chars().count());
-        DateParseError::new(self.text, position, expected)
+    fn error(&self, byte_at: usize, expected: &str) -> DateParseError {
+        DateParseError::new(self.text, char_position(self.text, byte_at), expected)
     }
 
     fn literal(&mut self, literal: &str) -> Result<(), DateParseError> {
@@ -243,14 +265,13 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let at = self.pos;
-        let position = self.text.get(..at).map_or(0, |s| s.chars().count());
         if at >= self.bytes.len() {
             return Err(self.error(start, describe(letter, count)));
         }
         match letter {
             Letter::Era => {
                 let index = self.names(start, &[&ERAS], "era AD or BC")?;
-                self.builder.set(ERA, index as i64, position);
+                self.builder.set(ERA, index as i64, at);
             }
             Letter::Year | Letter::WeekYear => {
                 let signed = letter == Letter::WeekYear;
@@ -270,7 +291,7 @@ impl Parser<'_> {
                 } else {
                     WEEK_YEAR
                 };
-                self.builder.set(field, value, position);
+                self.builder.set(field, value, at);
             }
             Letter::Month | Letter::MonthStandalone => {
                 let month = if count <= 2 {
@@ -278,35 +299,35 @@ impl Parser<'_> {
                 } else {
                     self.names(start, &[&MONTHS, &SHORT_MONTHS], "month name")? as i64 + 1
                 };
-                self.builder.set(MONTH, month - 1, position);
+                self.builder.set(MONTH, month - 1, at);
             }
             Letter::DayName => {
                 let index = self.names(start, &[&WEEKDAYS, &SHORT_WEEKDAYS], "day name")?;
-                self.builder.set(DAY_OF_WEEK, index as i64 + 1, position);
+                self.builder.set(DAY_OF_WEEK, index as i64 + 1, at);
             }
             Letter::AmPm => {
                 let index = self.names(start, &[&AM_PM], "AM or PM")?;
-                self.builder.set(AM_PM_FIELD, index as i64, position);
+                self.builder.set(AM_PM_FIELD, index as i64, at);
             }
             Letter::DayNumber => {
                 let v = self.ranged(start, count, obey, (1, 7), "day number 1-7")?;
                 self.builder
-                    .set(DAY_OF_WEEK, if v == 7 { 1 } else { v + 1 }, position);
+                    .set(DAY_OF_WEEK, if v == 7 { 1 } else { v + 1 }, at);
             }
             Letter::Hour1To24 => {
                 let v = self.ranged(start, count, obey, (1, 24), "hour 1-24")?;
-                self.builder.set(HOUR_OF_DAY, v % 24, position);
+                self.builder.set(HOUR_OF_DAY, v % 24, at);
             }
             Letter::Hour1To12 => {
                 let v = self.ranged(start, count, obey, (1, 12), "hour 1-12")?;
-                self.builder.set(HOUR, v % 12, position);
+                self.builder.set(HOUR, v % 12, at);
             }
-            Letter::ZoneName | Letter::ZoneRfc822 => self.zone_text(start, position)?,
-            Letter::ZoneIso => self.zone_iso(count, position)?,
+            Letter::ZoneName | Letter::ZoneRfc822 => self.zone_text(start, at)?,
+            Letter::ZoneIso => self.zone_iso(count, at)?,
             _ => {
                 let (field, range, what) = numeric_field(letter);
                 let v = self.ranged(start, count, obey, range, what)?;
-                self.builder.set(field, v, position);
+                self.builder.set(field, v, at);
             }
         }
         Ok(())
@@ -329,13 +350,13 @@ impl Parser<'_> {
         Err(self.error(self.pos, what))
     }
 
-    fn set_offset(&mut self, offset_ms: i64, position: usize) {
-        self.builder.set(ZONE_OFFSET, offset_ms, position);
-        self.builder.set(DST_OFFSET, 0, position);
+    fn set_offset(&mut self, offset_ms: i64, byte_at: usize) {
+        self.builder.set(ZONE_OFFSET, offset_ms, byte_at);
+        self.builder.set(DST_OFFSET, 0, byte_at);
     }
 
     /// `z` and `Z`: "GMT", "GMT+hh:mm", "+hhmm"/"-hhmm", or a zone name Java knows.
-    fn zone_text(&mut self, start: usize, position: usize) -> Result<(), DateParseError> {
+    fn zone_text(&mut self, start: usize, byte_at: usize) -> Result<(), DateParseError> {
         let what = "a time zone such as 'GMT+02:00', '+0200' or 'PST'";
         let c = self.bytes[self.pos];
         if c == b'+' || c == b'-' {
@@ -344,7 +365,7 @@ impl Parser<'_> {
             let minutes = self
                 .numeric_zone(0, false)
                 .ok_or_else(|| self.error(self.pos, what))?;
-            self.set_offset(sign * minutes * 60_000, position);
+            self.set_offset(sign * minutes * 60_000, byte_at);
             return Ok(());
         }
         let gmt = self
@@ -357,7 +378,7 @@ impl Parser<'_> {
                 Some(b'+') => 1,
                 Some(b'-') => -1,
                 _ => {
-                    self.set_offset(0, position);
+                    self.set_offset(0, byte_at);
                     return Ok(());
                 }
             };
@@ -365,16 +386,16 @@ impl Parser<'_> {
             let minutes = self
                 .numeric_zone(0, true)
                 .ok_or_else(|| self.error(self.pos, what))?;
-            self.set_offset(sign * minutes * 60_000, position);
+            self.set_offset(sign * minutes * 60_000, byte_at);
             return Ok(());
         }
-        self.zone_name(position)
+        self.zone_name(byte_at)
             .ok_or_else(|| self.error(self.pos, what))
     }
 
     /// Java's subParseZoneString: the given zone's names first, then UTC's (Java's default zone
     /// in our vectors), then every zone we carry names for, in order.
-    fn zone_name(&mut self, position: usize) -> Option<()> {
+    fn zone_name(&mut self, byte_at: usize) -> Option<()> {
         let rest = &self.bytes[self.pos..];
         let mut found: Option<(Option<TimeZoneSpec>, &'static ZoneNames, usize)> = None;
         if let Some(names) = self.zone.names() {
@@ -409,7 +430,7 @@ impl Parser<'_> {
         let dst_amount = if index >= 2 { names.dst_savings_ms } else { 0 };
         if !(same_name || (index >= 2 && dst_amount == 0)) {
             self.builder.stamp[ZONE_OFFSET] = 0;
-            self.builder.set(DST_OFFSET, dst_amount, position);
+            self.builder.set(DST_OFFSET, dst_amount, byte_at);
         }
         if zone.is_some() {
             self.zone_override = zone;
@@ -419,7 +440,7 @@ impl Parser<'_> {
     }
 
     /// `X`: "Z", or "+hh" / "+hhmm" / "+hh:mm" for one, two or three letters.
-    fn zone_iso(&mut self, count: usize, position: usize) -> Result<(), DateParseError> {
+    fn zone_iso(&mut self, count: usize, byte_at: usize) -> Result<(), DateParseError> {
         let what = match count {
             1 => "an ISO offset such as 'Z' or '+02'",
             2 => "an ISO offset such as 'Z' or '+0200'",
@@ -428,7 +449,7 @@ impl Parser<'_> {
         let sign = match self.bytes[self.pos] {
             b'Z' => {
                 self.pos += 1;
-                self.set_offset(0, position);
+                self.set_offset(0, byte_at);
                 return Ok(());
             }
             b'+' => 1,
@@ -439,7 +460,7 @@ impl Parser<'_> {
         let minutes = self
             .numeric_zone(count, count == 3)
             .ok_or_else(|| self.error(self.pos, what))?;
-        self.set_offset(sign * minutes * 60_000, position);
+        self.set_offset(sign * minutes * 60_000, byte_at);
         Ok(())
     }
 
@@ -551,7 +572,7 @@ fn resolve(b: &Builder, zone: &TimeZoneSpec, text: &str) -> Result<i64, DatePars
         .checked_mul(MS_PER_DAY)
         .and_then(|ms| ms.checked_add(time_of_day))
         .filter(|ms| ms.abs() <= MAX_WALL_MS)
-        .ok_or_else(|| DateParseError::OutOfRange { text: clip(text) })?;
+        .ok_or_else(|| out_of_range(b, text))?;
     let zone_set = b.is_set(ZONE_OFFSET);
     let dst_set = b.is_set(DST_OFFSET);
     if zone_set && dst_set {
@@ -715,7 +736,8 @@ fn fixed_date(
     let first = date_to_days(julian, year, month, 1);
     let dow_set = b.is_set(DAY_OF_WEEK);
     let out_of_range = |field: usize, max: i64, what: &str| {
-        DateParseError::new(text, b.position[field], &format!("{what} 1-{max}"))
+        let position = char_position(text, b.byte_at[field]);
+        DateParseError::new(text, position, &format!("{what} 1-{max}"))
     };
     Ok(match mode {
         DateMode::DayOfMonth => {
