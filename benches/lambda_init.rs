@@ -4,8 +4,9 @@
 //! the first `POST .../response` or `.../error`. Median and p95 per function go into
 //! BENCHMARKS.md (target: init under 50 ms).
 //!
-//! Needs the x86_64 release binaries, `cargo build --release -p create-instance -p poll -p
-//! deliver` (the bench fails, naming that command, when one is missing), and the local AWS
+//! `cargo bench` needs the x86_64 release binaries, `cargo build --release -p create-instance -p
+//! poll -p deliver` (it fails, naming that command, when one is missing; the `cargo test` smoke
+//! starts the debug binaries the workspace test build makes), and the local AWS
 //! emulator for the deployed (DynamoDB, KMS, SQS) mode: `bash infra/local-aws.sh start`, then
 //! `POLLHOOK_AWS_ENDPOINT=<what it printed> cargo bench --bench lambda_init` (tests/run.sh sets
 //! it). The bench creates its own table, KMS key and queues there and deletes them after.
@@ -609,11 +610,13 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Where cargo put the release binaries: this bench runs from `<target>/<profile>/deps/`.
+/// The functions' binaries of this bench's own profile: it runs from `<target>/<profile>/deps/`,
+/// so `cargo bench` times the release binaries and the `cargo test` smoke the debug ones, which
+/// the workspace test build has just made (no extra release build in the test command).
 fn release_dir() -> PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("release")))
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release"))
 }
 

@@ -13,8 +13,6 @@ export POLLHOOK_AWS_ENDPOINT="$endpoint"
 # The functions run under `cargo lambda watch` in tests/lambda (cargo-lambda from PyPI).
 export PATH="$(bash infra/install-cargo-lambda.sh):$PATH"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
-# The lambda_init bench, which cargo test runs as a smoke, starts the functions' release binaries.
-cargo build --release -p create-instance -p poll -p deliver
 cargo test --workspace --all-targets --features pollhook-core/aws "$@"
 # A no-op after the tests above (same targets and features): it makes sure target/debug/pollhook,
 # which the browser tests run, is the binary of this tree.
