@@ -20,6 +20,7 @@ use crate::secret_fields::is_secret_key;
 
 /// One connector as the catalogue describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ElementDescription {
     /// The `element.key` of instance bodies (`sagecrm`).
@@ -44,6 +45,7 @@ impl ElementDescription {
 
 /// How a field is entered; a form picks its input from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Text,
@@ -58,6 +60,7 @@ pub enum FieldType {
 
 /// One configuration key of an instance body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigField {
     /// The key in `configuration` (or in `providerData`), e.g. `oauth.api.key`.
@@ -77,12 +80,14 @@ pub struct ConfigField {
 
 /// One hub resource and the poller configuration to start from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceDescription {
     /// The name under `event.poller.configuration` (`accounts`).
     pub name: String,
     pub label: String,
     /// One entry of `event.poller.configuration`: `{"url", "idField", "datesConfiguration"}`.
+    #[cfg_attr(feature = "api", schema(value_type = crate::api::instance_body::ResourcePoller))]
     pub default_poller: Value,
 }
 

@@ -9,6 +9,7 @@ use crate::instance::InstanceId;
 
 /// Open Connectors' event types for polling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
     Created,

@@ -4,6 +4,7 @@ use std::fmt;
 
 /// One problem with one field of a request, e.g. `configuration.event.poller.refresh_interval`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
 pub struct FieldError {
     /// Dotted path of the field as the user wrote it.
     pub field: String,

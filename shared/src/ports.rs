@@ -156,6 +156,7 @@ impl Clock for SystemClock {
 
 /// One resource's poll as the poll log keeps it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PollLogEntry {
     pub instance_id: u64,
@@ -289,6 +290,7 @@ pub struct PendingNotification {
 
 /// One delivery attempt, as the events API shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptRecord {
     pub attempted_at: chrono::DateTime<chrono::Utc>,

@@ -4,10 +4,11 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::request_id::RequestId;
-use crate::field_error::ValidationErrors;
+use crate::field_error::{FieldError, ValidationErrors};
 use crate::ports::StoreError;
 
 /// An error answered to an API caller.
@@ -73,18 +74,26 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// The id the request was logged under, also sent as the `Elements-Request-Id` header.
+    pub request_id: String,
+    /// What went wrong; for validation errors, every field error on one line.
+    pub message: String,
+    /// Each problem with the field it is about, when the request was at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "requestId": self.request_id,
-            "message": self.message,
-        });
-        if let Some(v) = &self.validation {
-            body["errors"] =
-                v.0.iter()
-                    .map(|e| json!({"field": e.field, "message": e.message}))
-                    .collect();
-        }
+        let body = ErrorBody {
+            request_id: self.request_id,
+            message: self.message,
+            errors: self.validation.map(|v| v.0),
+        };
         (self.status, Json(body)).into_response()
     }
 }

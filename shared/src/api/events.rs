@@ -1,15 +1,15 @@
 //! `/instances/{id}/events`, `/instances/{id}/polls` and `POST /instances/{id}/poll`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::SecondsFormat;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::error::{ApiError, StoreResultExt};
+use super::error::{ApiError, ErrorBody, StoreResultExt};
+use super::event_view::{EventDetail, EventView, PollResult, Requeued};
 use super::instances::load;
+use super::params::{PathParams, QueryParams};
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::instance::{Instance, InstanceId};
@@ -57,32 +57,34 @@ impl Paging {
     }
 }
 
-/// Open Connectors' view of one event.
-pub fn event_view(record: &EventRecord) -> Value {
-    let e = &record.event;
-    json!({
-        "id": e.id,
-        "seq": record.seq,
-        "instanceId": e.instance_id.0,
-        "elementKey": e.element_key,
-        "objectType": e.object_type,
-        "objectId": e.object_id,
-        "eventType": e.event_type.as_str(),
-        "date": e.date.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "status": record.status,
-        "notificationId": record.notification_id,
-        "createdDate": record.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "raw": e.raw,
-    })
-}
-
+/// `GET /instances/{id}/events`: the instance's events in queue order.
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/events",
+    operation_id = "listInstanceEvents",
+    summary = "List an instance's events",
+    description = "What polling found for the instance and how its delivery stands, in queue order, a page at a time.",
+    tag = "events",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Most items to answer (default 100)"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Only events after this `seq` (the last of the previous page)"),
+    ),
+    responses(
+        (status = 200, description = "Events in queue order", body = [EventView]),
+        (status = 400, description = "`limit` or `after` is not a valid number", body = ErrorBody),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-    Query(paging): Query<Paging>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> Result<Json<Vec<EventView>>, ApiError> {
     let (limit, after) = paging.parse(&request_id)?;
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
     let records = state
@@ -90,7 +92,7 @@ pub async fn list(
         .list_events(instance.id, after, limit)
         .await
         .or_store(&request_id)?;
-    Ok(Json(Value::Array(records.iter().map(event_view).collect())))
+    Ok(Json(records.iter().map(EventView::of).collect()))
 }
 
 /// The instance and one of its events, or 404 naming what was not found.
@@ -117,29 +119,69 @@ async fn load_event(
     Ok((instance, record))
 }
 
+/// `GET /instances/{id}/events/{eventId}`: one event and its delivery attempts.
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/events/{eventId}",
+    operation_id = "getInstanceEvent",
+    summary = "Get an event",
+    description = "One event, with every attempt to deliver the notification that carries it.",
+    tag = "events",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+        ("eventId" = String, Path, description = "The event's id"),
+    ),
+    responses(
+        (status = 200, description = "The event and its delivery attempts", body = EventDetail),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No such instance that the caller may see, or no such event on it", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn get_one(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path((raw_id, event_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams((raw_id, event_id)): PathParams<(String, String)>,
+) -> Result<Json<EventDetail>, ApiError> {
     let (_, record) = load_event(&state, &caller, &request_id, &raw_id, &event_id).await?;
     let attempts = match &record.notification_id {
         Some(n) => state.delivery.attempts(n).await.or_store(&request_id)?,
         None => Vec::new(),
     };
-    let mut body = event_view(&record);
-    body["attempts"] = json!(attempts);
-    Ok(Json(body))
+    Ok(Json(EventDetail {
+        event: EventView::of(&record),
+        attempts,
+    }))
 }
 
+/// `GET /instances/{id}/polls`: the poll log, one entry per resource and poll, newest first.
+#[utoipa::path(
+    get,
+    path = "/instances/{id}/polls",
+    operation_id = "listInstancePolls",
+    summary = "Read the poll log",
+    description = "One entry per resource and poll, newest first: what was asked, found, skipped and why, and the vendor's error if any.",
+    tag = "polls",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Most items to answer (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "Poll log entries", body = [PollLogEntry]),
+        (status = 400, description = "`limit` or `after` is not a valid number", body = ErrorBody),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn polls(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-    Query(paging): Query<Paging>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> Result<Json<Vec<PollLogEntry>>, ApiError> {
     let (limit, _) = paging.parse(&request_id)?;
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
     let entries = state
@@ -147,20 +189,41 @@ pub async fn polls(
         .list_polls(instance.id, limit)
         .await
         .or_store(&request_id)?;
-    Ok(Json(json!(entries)))
+    Ok(Json(entries))
 }
 
+/// `POST /instances/{id}/poll`: polls the instance now, as its schedule would.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/poll",
+    operation_id = "pollInstance",
+    summary = "Poll now",
+    description = "Polls the instance now, as its schedule would, and answers with each resource's poll log entry. A vendor that fails is reported in its entry's `error`, not as an error answer.",
+    tag = "polls",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+    ),
+    responses(
+        (status = 200, description = "The poll ran; each resource's entry says what it found, or the vendor's error", body = PollResult),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 409, description = "A poll of this instance is running, or its events are not enabled", body = ErrorBody),
+        (status = 502, description = "The element's connector could not be set up from the instance's configuration", body = ErrorBody),
+        (status = 503, description = "This deployment runs no poller, or the store could not serve the request", body = ErrorBody),
+    ),
+)]
 pub async fn poll_now(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+) -> Result<Json<PollResult>, ApiError> {
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
     let entries = poll_instance(&state, &request_id, &instance).await?;
-    Ok(Json(
-        json!({"instanceId": instance.id.0, "resources": entries}),
-    ))
+    Ok(Json(PollResult {
+        instance_id: instance.id.0,
+        resources: entries,
+    }))
 }
 
 /// Polls an instance now through the deployment's poller: `POST /instances/{id}/poll` and
@@ -199,12 +262,30 @@ pub(crate) async fn poll_instance(
 }
 
 /// `GET /instances/events`: events of every instance the caller may see.
+#[utoipa::path(
+    get,
+    path = "/instances/events",
+    operation_id = "listEvents",
+    summary = "List events of all instances",
+    description = "Events of every instance the caller may see, in queue order, a page at a time.",
+    tag = "events",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Most items to answer (default 100)"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Only events after this `seq` (the last of the previous page)"),
+    ),
+    responses(
+        (status = 200, description = "Events of every instance the caller may see, in queue order", body = [EventView]),
+        (status = 400, description = "`limit` or `after` is not a valid number", body = ErrorBody),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn list_all(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Query(paging): Query<Paging>,
-) -> Result<Json<Value>, ApiError> {
+    QueryParams(paging): QueryParams<Paging>,
+) -> Result<Json<Vec<EventView>>, ApiError> {
     let (limit, after) = paging.parse(&request_id)?;
     let ids: Vec<_> = match caller.instance {
         Some(own) => vec![own],
@@ -222,34 +303,72 @@ pub async fn list_all(
         .list_events_of(&ids, after, limit)
         .await
         .or_store(&request_id)?;
-    Ok(Json(Value::Array(records.iter().map(event_view).collect())))
+    Ok(Json(records.iter().map(EventView::of).collect()))
 }
 
 /// `POST /instances/{id}/events/{eventId}/retry`: sends the notification holding it again.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/events/{eventId}/retry",
+    operation_id = "retryEvent",
+    summary = "Retry an event",
+    description = "Queues the notification holding the event again, when it is DEAD or FAILED.",
+    tag = "events",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+        ("eventId" = String, Path, description = "The event's id"),
+    ),
+    responses(
+        (status = 200, description = "The notification holding the event is queued again", body = Requeued),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No such instance that the caller may see, or no such event on it", body = ErrorBody),
+        (status = 409, description = "The event is neither DEAD nor FAILED", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn retry_one(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path((raw_id, event_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams((raw_id, event_id)): PathParams<(String, String)>,
+) -> Result<Json<Requeued>, ApiError> {
     let (instance_id, requeued) =
         retry_event(&state, &caller, &request_id, &raw_id, Some(&event_id)).await?;
-    Ok(Json(
-        json!({"instanceId": instance_id.0, "requeued": requeued}),
-    ))
+    Ok(Json(Requeued {
+        instance_id: instance_id.0,
+        requeued,
+    }))
 }
 
 /// `POST /instances/{id}/events/retry`: replays every dead letter of the instance.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/events/retry",
+    operation_id = "retryDeadEvents",
+    summary = "Replay dead letters",
+    description = "Queues every dead letter of the instance again.",
+    tag = "events",
+    params(
+        ("id" = u64, Path, minimum = 1, description = "The instance's id"),
+    ),
+    responses(
+        (status = 200, description = "Every dead letter of the instance is queued again", body = Requeued),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn retry_dead(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+) -> Result<Json<Requeued>, ApiError> {
     let (instance_id, requeued) = retry_event(&state, &caller, &request_id, &raw_id, None).await?;
-    Ok(Json(
-        json!({"instanceId": instance_id.0, "requeued": requeued}),
-    ))
+    Ok(Json(Requeued {
+        instance_id: instance_id.0,
+        requeued,
+    }))
 }
 
 /// Replays dead letters now: the one holding `event_id` (409 when it is neither DEAD nor

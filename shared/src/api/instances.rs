@@ -1,14 +1,17 @@
 //! `/instances`: register, read, change and remove connector instances.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::error::{ApiError, StoreResultExt};
+use super::error::{ApiError, ErrorBody, StoreResultExt};
+use super::instance_body::{InstancePatch, NewInstance};
+use super::instance_view::{CreatedInstance, DeletedInstance, InstanceView, RotatedSecret};
+use super::params::PathParams;
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
@@ -22,33 +25,6 @@ use crate::webhook_secrets;
 
 /// How many fresh ids to try if a random id collides (practically never).
 const ID_ATTEMPTS: usize = 5;
-
-/// The Open Connectors view of an instance, secrets redacted; `token` only at creation.
-fn view(instance: &Instance, token: Option<&str>) -> Value {
-    let spec = &instance.spec;
-    let mut body = json!({
-        "id": instance.id.0,
-        "name": spec.name,
-        "element": {"key": spec.element.as_str(), "name": spec.element.display_name()},
-        "tags": spec.tags,
-        "createdDate": instance.created_date.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "updatedDate": instance.updated_date.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "configuration": spec.redacted_configuration(),
-        "providerData": spec.redacted_provider_data(),
-        "eventsEnabled": spec.events.enabled,
-        "valid": spec.is_authorized(),
-        "disabled": false,
-        "events": {
-            "refreshInterval": spec.events.refresh_interval.minutes(),
-            "callbackUrl": spec.events.callback_url.as_ref().map(|u| u.as_str()),
-            "resources": spec.events.resources.keys().collect::<Vec<_>>(),
-        },
-    });
-    if let Some(token) = token {
-        body["token"] = Value::String(token.to_owned());
-    }
-    body
-}
 
 fn require_account(caller: &Caller, request_id: &RequestId) -> Result<(), ApiError> {
     if caller.is_account() {
@@ -148,24 +124,70 @@ pub(crate) async fn create_instance(
     })
 }
 
+/// `POST /instances`: registers an instance from an Open Connectors body.
+#[utoipa::path(
+    post,
+    path = "/instances",
+    operation_id = "createInstance",
+    summary = "Register an instance",
+    description = "Takes an Open Connectors instance body as the seed pages write it. Answers with the instance, its `Element` token and its webhook secret, both shown only now. Every problem in the body is answered at once, each naming its field (`configuration.event.poller.configuration.accounts.datesConfiguration.updatedDateFormat`). Needs the account's secrets, not an `Element` token.",
+    tag = "instances",
+    request_body = NewInstance,
+    responses(
+        (status = 200, description = "Registered; `token` and `webhookSecret` are shown only now", body = CreatedInstance,
+            links(
+                ("GetInstance" = (operation_id = "getInstance", parameters(("id" = "$response.body#/id")), description = "Read the instance registered")),
+                ("PatchInstance" = (operation_id = "patchInstance", parameters(("id" = "$response.body#/id")), description = "Change it")),
+                ("DeleteInstance" = (operation_id = "deleteInstance", parameters(("id" = "$response.body#/id")), description = "Remove it")),
+                ("PollInstance" = (operation_id = "pollInstance", parameters(("id" = "$response.body#/id")), description = "Poll it now")),
+                ("ListInstanceEvents" = (operation_id = "listInstanceEvents", parameters(("id" = "$response.body#/id")), description = "List its events")),
+                ("ListInstancePolls" = (operation_id = "listInstancePolls", parameters(("id" = "$response.body#/id")), description = "Read its poll log")),
+                ("RetryDeadEvents" = (operation_id = "retryDeadEvents", parameters(("id" = "$response.body#/id")), description = "Replay its dead letters")),
+                ("RotateWebhookSecret" = (operation_id = "rotateWebhookSecret", parameters(("id" = "$response.body#/id")), description = "Rotate its webhook secret")),
+            )
+        ),
+        (status = 400, description = "The body is not valid; each problem names its field", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 403, description = "An `Element` token cannot register instances", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CreatedInstance>, ApiError> {
     require_account(&caller, &request_id)?;
     let created = create_instance(&state, &request_id, caller.organization_id, &body).await?;
-    let mut body = view(&created.instance, Some(&created.token));
-    body["webhookSecret"] = Value::String(created.webhook_secret.as_str().to_owned());
-    Ok(Json(body))
+    Ok(Json(CreatedInstance {
+        instance: InstanceView::of(&created.instance),
+        token: created.token,
+        webhook_secret: created.webhook_secret.as_str().to_owned(),
+    }))
 }
 
+/// `GET /instances`: the organization's instances (only its own for an `Element` token).
+#[utoipa::path(
+    get,
+    path = "/instances",
+    operation_id = "listInstances",
+    summary = "List instances",
+    description = "The organization's instances, secrets redacted; with an `Element` token, only its own.",
+    tag = "instances",
+    responses(
+        (status = 200, description = "The instances the caller may see", body = [InstanceView]),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<InstanceView>>, ApiError> {
     let instances = state
         .instances
         .list(&caller.organization_id)
@@ -174,28 +196,64 @@ pub async fn list(
     let visible = instances
         .iter()
         .filter(|i| caller.instance.is_none_or(|own| own == i.id))
-        .map(|i| view(i, None))
+        .map(InstanceView::of)
         .collect();
-    Ok(Json(Value::Array(visible)))
+    Ok(Json(visible))
 }
 
+/// `GET /instances/{id}`.
+#[utoipa::path(
+    get,
+    path = "/instances/{id}",
+    operation_id = "getInstance",
+    summary = "Get an instance",
+    description = "The instance, secrets shown as `********`.",
+    tag = "instances",
+    params(("id" = u64, Path, minimum = 1, description = "The instance's id")),
+    responses(
+        (status = 200, description = "The instance, secrets redacted", body = InstanceView),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+) -> Result<Json<InstanceView>, ApiError> {
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
-    Ok(Json(view(&instance, None)))
+    Ok(Json(InstanceView::of(&instance)))
 }
 
+/// `PATCH /instances/{id}`: changes name, tags, providerData or configuration keys.
+#[utoipa::path(
+    patch,
+    path = "/instances/{id}",
+    operation_id = "patchInstance",
+    summary = "Change an instance",
+    description = "`name`, `tags` and `providerData` replace what was registered; `configuration` keys are merged, a null removing one. The result is validated as at registration, and the poll schedule follows it.",
+    tag = "instances",
+    params(("id" = u64, Path, minimum = 1, description = "The instance's id")),
+    request_body = InstancePatch,
+    responses(
+        (status = 200, description = "The instance as changed", body = InstanceView),
+        (status = 400, description = "The body is not valid; each problem names its field", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn patch(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
+    PathParams(raw_id): PathParams<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstanceView>, ApiError> {
     let mut instance = load(&state, &caller, &request_id, &raw_id).await?;
     let patched = instance
         .spec
@@ -225,15 +283,31 @@ pub async fn patch(
     sync_schedule(&state, &instance)
         .await
         .map_err(|e| schedule_error(&request_id, e))?;
-    Ok(Json(view(&instance, None)))
+    Ok(Json(InstanceView::of(&instance)))
 }
 
+/// `DELETE /instances/{id}`: removes the instance and its poll schedule.
+#[utoipa::path(
+    delete,
+    path = "/instances/{id}",
+    operation_id = "deleteInstance",
+    summary = "Delete an instance",
+    description = "Removes the instance and its poll schedule.",
+    tag = "instances",
+    params(("id" = u64, Path, minimum = 1, description = "The instance's id")),
+    responses(
+        (status = 200, description = "Removed", body = DeletedInstance),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+) -> Result<Json<DeletedInstance>, ApiError> {
     let instance = load(&state, &caller, &request_id, &raw_id).await?;
     let removed = state
         .instances
@@ -250,7 +324,10 @@ pub async fn delete(
         }
     }
     tracing::info!(request_id = %request_id.0, instance_id = %instance.id, "instance deleted");
-    Ok(Json(json!({"id": instance.id.0, "deleted": true})))
+    Ok(Json(DeletedInstance {
+        id: instance.id.0,
+        deleted: true,
+    }))
 }
 
 /// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
@@ -279,18 +356,37 @@ async fn check_callback(
         })
 }
 
+/// `POST /instances/{id}/webhook-secret/rotate`: a new Standard Webhooks secret; the previous
+/// one keeps signing alongside it for a while, so receivers can switch without losing events.
+#[utoipa::path(
+    post,
+    path = "/instances/{id}/webhook-secret/rotate",
+    operation_id = "rotateWebhookSecret",
+    summary = "Rotate the webhook secret",
+    description = "A new Standard Webhooks secret, shown only now. The previous one keeps signing alongside it until `previousSecretExpiresAt`, so receivers can switch without losing events.",
+    tag = "instances",
+    params(("id" = u64, Path, minimum = 1, description = "The instance's id")),
+    responses(
+        (status = 200, description = "The new secret, shown only now", body = RotatedSecret),
+        (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
+        (status = 404, description = "No instance with this id that the caller may see", body = ErrorBody),
+        (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
+    ),
+)]
 pub async fn rotate_webhook_secret(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-    Path(raw_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    PathParams(raw_id): PathParams<String>,
+) -> Result<Json<RotatedSecret>, ApiError> {
     let rotated = rotate_secret(&state, &caller, &request_id, &raw_id).await?;
-    Ok(Json(json!({
-        "id": rotated.instance_id.0,
-        "webhookSecret": rotated.secret.as_str(),
-        "previousSecretExpiresAt": rotated.previous_expires.to_rfc3339_opts(SecondsFormat::Secs, true),
-    })))
+    Ok(Json(RotatedSecret {
+        id: rotated.instance_id.0,
+        webhook_secret: rotated.secret.as_str().to_owned(),
+        previous_secret_expires_at: rotated
+            .previous_expires
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+    }))
 }
 
 /// A new webhook secret (shown once) and when the one it replaced stops signing.

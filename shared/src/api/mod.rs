@@ -3,11 +3,18 @@
 
 pub(crate) mod auth;
 mod body;
+mod docs;
 mod elements;
 mod error;
+mod event_view;
 pub(crate) mod events;
+mod health;
+pub mod instance_body;
+mod instance_view;
 pub(crate) mod instances;
 mod metrics;
+pub mod openapi;
+mod params;
 mod request_id;
 
 use std::sync::Arc;
@@ -24,7 +31,7 @@ use crate::ports::{
 };
 use crate::schedule::PollSchedules;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use request_id::RequestId;
 
 /// Largest request body accepted; larger ones get 413 before they are read further.
@@ -118,11 +125,11 @@ impl ApiState {
 /// The whole public API.
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route(
-            "/healthz",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(health::check))
         .route("/metrics", get(metrics::render))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/docs", get(docs::page))
+        .route(docs::REDOC_JS_PATH, get(docs::redoc_js))
         .route("/elements", get(elements::list))
         .route("/elements/{key}", get(elements::get_one))
         .route("/instances", get(instances::list).post(instances::create))
@@ -138,9 +145,9 @@ pub fn router(state: ApiState) -> Router {
             "/instances/{id}/events/retry",
             axum::routing::post(events::retry_dead),
         )
-        .route("/instances/{id}/events/{event_id}", get(events::get_one))
+        .route("/instances/{id}/events/{eventId}", get(events::get_one))
         .route(
-            "/instances/{id}/events/{event_id}/retry",
+            "/instances/{id}/events/{eventId}/retry",
             axum::routing::post(events::retry_one),
         )
         .route(
