@@ -42,6 +42,36 @@ pub struct EventSettings {
     pub resources: BTreeMap<String, ResourcePoll>,
 }
 
+impl EventSettings {
+    /// How often the instance is polled; None when events are off or nothing is configured
+    /// to poll, so a scheduler leaves it alone.
+    pub fn poll_interval(&self) -> Option<RefreshInterval> {
+        (self.enabled && !self.resources.is_empty()).then_some(self.refresh_interval)
+    }
+}
+
+/// [`EventSettings::poll_interval`] read straight from a stored (already validated)
+/// configuration, without parsing its resources: what a scheduler re-reads for every instance.
+pub fn stored_poll_interval(configuration: &Map<String, Value>) -> Option<RefreshInterval> {
+    let enabled = configuration
+        .get(EVENTS_ENABLED)
+        .and_then(as_bool)
+        .unwrap_or(false);
+    let polled = matches!(
+        configuration.get(POLLER_CONFIGURATION),
+        Some(Value::Object(resources)) if !resources.is_empty()
+    );
+    if !(enabled && polled) {
+        return None;
+    }
+    Some(
+        configuration
+            .get(REFRESH_INTERVAL)
+            .and_then(|v| RefreshInterval::from_json(v).ok())
+            .unwrap_or(RefreshInterval::DEFAULT),
+    )
+}
+
 /// What the user asked for: everything of an instance except what pollhook assigns.
 #[derive(Debug, Clone)]
 pub struct InstanceSpec {
@@ -722,6 +752,35 @@ mod tests {
             }
         });
         InstanceSpec::from_body(&body).expect("valid")
+    }
+
+    #[test]
+    fn the_stored_poll_interval_agrees_with_the_parsed_one() {
+        let spec = seed();
+        let cases = [
+            json!({}),
+            json!({"event.poller.refresh_interval": "5"}),
+            json!({"event.poller.refresh_interval": 60}),
+            json!({"event.notification.enabled": "true", "event.poller.refresh_interval": "1"}),
+            json!({"event.notification.enabled": false}),
+            json!({"event.notification.enabled": "false", "event.poller.refresh_interval": "5"}),
+        ];
+        for patch in cases {
+            let patched = spec
+                .apply_patch(&json!({ "configuration": patch }))
+                .expect("valid patch");
+            assert_eq!(
+                stored_poll_interval(&patched.configuration),
+                patched.events.poll_interval(),
+                "{patch}"
+            );
+        }
+        let (public, _) = spec.split_secrets();
+        assert_eq!(
+            stored_poll_interval(&public),
+            Some(RefreshInterval::DEFAULT),
+            "the public part of a stored configuration is enough"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::credentials::SecretDigest;
 use crate::instance::{Instance, InstanceId};
+use crate::refresh_interval::RefreshInterval;
 
 /// Why a store could not answer; the message is for operators, never shown with secrets.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,14 @@ pub trait TenantStore: Send + Sync {
     ) -> Result<Vec<Account>, StoreError>;
 }
 
+/// An instance as a scheduler sees it: polled every `every`, counted from its creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollSchedule {
+    pub id: InstanceId,
+    pub created_date: chrono::DateTime<chrono::Utc>,
+    pub every: RefreshInterval,
+}
+
 /// Registered instances, always scoped to one organization.
 #[async_trait]
 pub trait InstanceStore: Send + Sync {
@@ -55,6 +64,24 @@ pub trait InstanceStore: Send + Sync {
     async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError>;
     /// Every instance of every organization, for a scheduler that polls them all.
     async fn list_all(&self) -> Result<Vec<Instance>, StoreError>;
+    /// When each instance with something to poll is polled: what a scheduler re-reads often.
+    /// The default builds every instance; a store should answer from its columns instead,
+    /// as a scheduler holding thousands of instances would otherwise decrypt and parse each
+    /// one at every re-read.
+    async fn list_poll_schedules(&self) -> Result<Vec<PollSchedule>, StoreError> {
+        Ok(self
+            .list_all()
+            .await?
+            .iter()
+            .filter_map(|i| {
+                i.spec.events.poll_interval().map(|every| PollSchedule {
+                    id: i.id,
+                    created_date: i.created_date,
+                    every,
+                })
+            })
+            .collect())
+    }
     /// Replaces a stored instance; false if it no longer exists.
     async fn update(&self, instance: &Instance) -> Result<bool, StoreError>;
     /// Removes an instance; false if it did not exist.

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::instance::{Instance, InstanceId};
 use crate::poll_runner::PollRunner;
-use crate::ports::{InstanceStore, PollNowError};
+use crate::ports::{InstanceStore, PollNowError, PollSchedule};
 
 /// How the scheduler paces itself.
 #[derive(Debug, Clone)]
@@ -55,12 +55,28 @@ pub fn next_due(
     since: DateTime<Utc>,
     settings: &SchedulerSettings,
 ) -> DateTime<Utc> {
-    let interval =
-        Duration::from_secs(u64::from(instance.spec.events.refresh_interval.minutes()) * 60);
-    let offset = interval + spread(instance.id, interval, settings.max_spread);
+    due_after(
+        instance.id,
+        instance.spec.events.refresh_interval.minutes(),
+        since,
+        settings,
+    )
+}
+
+fn due_after(
+    id: InstanceId,
+    minutes: u32,
+    since: DateTime<Utc>,
+    settings: &SchedulerSettings,
+) -> DateTime<Utc> {
+    let interval = Duration::from_secs(u64::from(minutes) * 60);
+    let offset = interval + spread(id, interval, settings.max_spread);
     since + chrono::Duration::from_std(offset).unwrap_or_else(|_| chrono::Duration::minutes(1))
 }
 
+/// When one instance is polled next. Only this is kept per instance: the instance itself is
+/// read when it is due, so the scheduler's memory does not grow with instance size and a poll
+/// always runs on the instance as it is now.
 struct Slot {
     due: DateTime<Utc>,
     interval_minutes: u32,
@@ -76,7 +92,6 @@ pub async fn run(
     tokio::pin!(shutdown);
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut slots: HashMap<InstanceId, Slot> = HashMap::new();
-    let mut known: HashMap<InstanceId, Instance> = HashMap::new();
     let mut running: JoinSet<InstanceId> = JoinSet::new();
     let mut busy: std::collections::HashSet<InstanceId> = std::collections::HashSet::new();
     let mut last_refresh: Option<std::time::Instant> = None;
@@ -95,19 +110,16 @@ pub async fn run(
         }
         let now = runner.clock.now();
         if last_refresh.is_none_or(|t| t.elapsed() >= settings.refresh) {
-            match instances.list_all().await {
+            match instances.list_poll_schedules().await {
                 Ok(all) => {
-                    known = all
-                        .into_iter()
-                        .filter(|i| i.spec.events.enabled && !i.spec.events.resources.is_empty())
-                        .map(|i| (i.id, i))
-                        .collect();
-                    slots.retain(|id, _| known.contains_key(id));
-                    for (id, instance) in &known {
-                        let minutes = instance.spec.events.refresh_interval.minutes();
+                    let current: HashMap<InstanceId, PollSchedule> =
+                        all.into_iter().map(|s| (s.id, s)).collect();
+                    slots.retain(|id, _| current.contains_key(id));
+                    for (id, schedule) in &current {
+                        let minutes = schedule.every.minutes();
                         let stale = slots.get(id).is_none_or(|s| s.interval_minutes != minutes);
                         if stale {
-                            let due = next_due(instance, instance.created_date, &settings);
+                            let due = due_after(*id, minutes, schedule.created_date, &settings);
                             // Overdue after a restart or an interval change: soon, but still spread.
                             let due = if due < now {
                                 now + chrono::Duration::from_std(spread(
@@ -137,20 +149,28 @@ pub async fn run(
             if slot.due > now || busy.contains(id) {
                 continue;
             }
-            let Some(instance) = known.get(id).cloned() else {
-                continue;
-            };
-            slot.due = next_due(&instance, now, &settings);
+            slot.due = due_after(*id, slot.interval_minutes, now, &settings);
             busy.insert(*id);
+            let id = *id;
             let runner = runner.clone();
             let permits = permits.clone();
+            let instances = instances.clone();
             running.spawn(async move {
                 let _permit = permits.acquire_owned().await;
+                let instance = match instances.find(id).await {
+                    // Deleted, or events switched off, since the last re-read: nothing to do.
+                    Ok(Some(i)) if i.spec.events.poll_interval().is_some() => i,
+                    Ok(_) => return id,
+                    Err(e) => {
+                        tracing::warn!(instance_id = %id, error = %e, "scheduled poll cannot read its instance");
+                        return id;
+                    }
+                };
                 match runner.run(&instance).await {
                     Ok(_) | Err(PollNowError::Busy) => {}
-                    Err(e) => tracing::warn!(instance_id = %instance.id, error = %e, "scheduled poll failed"),
+                    Err(e) => tracing::warn!(instance_id = %id, error = %e, "scheduled poll failed"),
                 }
-                instance.id
+                id
             });
         }
     }

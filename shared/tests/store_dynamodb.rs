@@ -162,6 +162,11 @@ async fn deleting_an_instance_removes_its_queue() {
 }
 
 #[tokio::test]
+async fn poll_schedules_list_the_polled_instances() {
+    store_suite::poll_schedules_list_the_polled_instances(&store().await, 12).await;
+}
+
+#[tokio::test]
 async fn a_page_too_big_for_one_transaction_commits_in_parts_with_the_watermark_last() {
     use pollhook_core::instance::InstanceId;
     use pollhook_core::ports::{EventLog, PollStore};

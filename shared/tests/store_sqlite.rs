@@ -54,3 +54,9 @@ async fn delivery_claims_in_order_retries_and_replays_dead_letters() {
 async fn deleting_an_instance_removes_its_queue() {
     store_suite::deleting_an_instance_removes_its_queue(&store()).await;
 }
+
+#[tokio::test]
+async fn poll_schedules_list_the_polled_instances() {
+    // More than one page of the listing (500 instances per lock of the connection).
+    store_suite::poll_schedules_list_the_polled_instances(&store(), 1_200).await;
+}

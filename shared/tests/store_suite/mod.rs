@@ -354,3 +354,38 @@ pub async fn deleting_an_instance_removes_its_queue(store: &impl Backend) {
         .iter()
         .all(|c| c.instance_id != id));
 }
+
+/// `count` instances (more than a page of the store's listing, where it pages), one in three
+/// with events off and one in three polled every 5 minutes: the poll schedules list exactly
+/// the polled ones, with their intervals and creation dates.
+pub async fn poll_schedules_list_the_polled_instances(store: &impl Backend, count: u64) {
+    use pollhook_core::refresh_interval::RefreshInterval;
+    let mut expected = Vec::new();
+    for n in 1..=count {
+        let mut i = instance(1000 + n, "acme");
+        i.created_date = t0() + chrono::Duration::seconds(n as i64);
+        let patch = match n % 3 {
+            0 => json!({"configuration": {"event.notification.enabled": false}}),
+            1 => json!({"configuration": {"event.poller.refresh_interval": "5"}}),
+            _ => json!({}),
+        };
+        i.spec = i.spec.apply_patch(&patch).expect("valid patch");
+        if let Some(every) = i.spec.events.poll_interval() {
+            expected.push((i.id, i.created_date, every.minutes()));
+        }
+        store.insert(&i).await.expect("insert");
+    }
+    let mut listed: Vec<_> = store
+        .list_poll_schedules()
+        .await
+        .expect("schedules")
+        .into_iter()
+        .map(|s| (s.id, s.created_date, s.every.minutes()))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, expected);
+    assert!(listed.iter().any(|s| s.2 == 5));
+    assert!(listed
+        .iter()
+        .any(|s| s.2 == RefreshInterval::DEFAULT.minutes()));
+}

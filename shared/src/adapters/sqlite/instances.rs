@@ -7,9 +7,12 @@ use serde_json::{Map, Value};
 
 use super::{db_id, unavailable, SqliteStore};
 use crate::credentials::SecretDigest;
-use crate::instance::{Instance, InstanceId, InstanceSpec};
-use crate::ports::{InstanceStore, StoreError};
+use crate::instance::{stored_poll_interval, Instance, InstanceId, InstanceSpec};
+use crate::ports::{InstanceStore, PollSchedule, StoreError};
 use crate::secret_box::SecretBox;
+
+/// Instances read per lock of the connection when a scheduler lists the poll schedules.
+const SCHEDULE_PAGE: i64 = 500;
 
 const COLUMNS: &str = "id, organization_id, name, element_key, configuration, sealed_secrets, tags, token_digest, created_date, updated_date";
 
@@ -222,6 +225,54 @@ impl InstanceStore for SqliteStore {
                 .collect()
         })
         .await
+    }
+
+    async fn list_poll_schedules(&self) -> Result<Vec<PollSchedule>, StoreError> {
+        let mut schedules = Vec::new();
+        let mut after = 0i64;
+        // Page by id so that API calls get the connection between pages: a scheduler's re-read
+        // of many instances never holds it for long.
+        loop {
+            let (page, last) = self
+                .call(move |conn, _| {
+                    let mut stmt = conn
+                        .prepare_cached(
+                            "SELECT id, created_date, configuration FROM instances
+                             WHERE id > ?1 ORDER BY id LIMIT ?2",
+                        )
+                        .map_err(unavailable)?;
+                    let mut rows = stmt
+                        .query(params![after, SCHEDULE_PAGE])
+                        .map_err(unavailable)?;
+                    let mut page = Vec::new();
+                    let mut last = None;
+                    while let Some(row) = rows.next().map_err(unavailable)? {
+                        let id: i64 = row.get(0).map_err(unavailable)?;
+                        last = Some(id);
+                        let created: String = row.get(1).map_err(unavailable)?;
+                        let configuration: String = row.get(2).map_err(unavailable)?;
+                        let configuration: Map<String, Value> =
+                            serde_json::from_str(&configuration).map_err(|e| corrupt(id, e))?;
+                        let Some(every) = stored_poll_interval(&configuration) else {
+                            continue;
+                        };
+                        page.push(PollSchedule {
+                            id: InstanceId(u64::try_from(id).map_err(|e| corrupt(id, e))?),
+                            created_date: DateTime::parse_from_rfc3339(&created)
+                                .map_err(|e| corrupt(id, e))?
+                                .with_timezone(&Utc),
+                            every,
+                        });
+                    }
+                    Ok((page, last))
+                })
+                .await?;
+            schedules.extend(page);
+            match last {
+                Some(id) => after = id,
+                None => return Ok(schedules),
+            }
+        }
     }
 
     async fn update(&self, instance: &Instance) -> Result<bool, StoreError> {
