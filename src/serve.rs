@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// Timeout of one vendor call, in seconds.
     #[arg(long, env = "POLLHOOK_VENDOR_TIMEOUT_SECS", default_value_t = 30)]
     vendor_timeout_secs: u64,
+    /// Attempts per vendor call on rate limits, 5xx, timeouts and network errors, with backoff
+    /// between them (1 s, 2 s, 4 s, ...); 1 makes a poll of an unreachable vendor end at once.
+    #[arg(long, env = "POLLHOOK_VENDOR_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    vendor_attempts: u32,
     /// Let callbacks reach private, loopback and link-local addresses (tests, demos, LANs).
     #[arg(long, env = "POLLHOOK_ALLOW_PRIVATE_CALLBACKS", value_parser = clap::builder::FalseyValueParser::new())]
     allow_private_callbacks: bool,
@@ -221,6 +225,7 @@ pub async fn start(
         clock: Arc::new(SystemClock),
         settings: PollerSettings {
             lookback: std::time::Duration::from_secs(args.lookback_secs),
+            max_attempts: args.vendor_attempts,
             ..PollerSettings::default()
         },
         metrics: Some(metrics.clone()),

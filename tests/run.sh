@@ -17,5 +17,7 @@ cargo test --workspace --all-targets --features pollhook-core/aws "$@"
 # A no-op after the tests above (same targets and features): it makes sure target/debug/pollhook,
 # which the browser tests run, is the binary of this tree.
 cargo build --workspace --all-targets --features pollhook-core/aws
+# Schema-driven fuzzing: Schemathesis (./.venv) against a live `pollhook serve`, fixed seed.
+POLLHOOK_BIN="$PWD/target/debug/pollhook" bash tests/schemathesis.sh
 python=$(bash infra/install-browser-tests.sh)
 POLLHOOK_BIN="$PWD/target/debug/pollhook" "$python" -m pytest tests/browser
