@@ -13,10 +13,10 @@ export POLLHOOK_AWS_ENDPOINT="$endpoint"
 # The functions run under `cargo lambda watch` in tests/lambda (cargo-lambda from PyPI).
 export PATH="$(bash infra/install-cargo-lambda.sh):$PATH"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
-cargo test --workspace --all-targets --features pollhook-core/aws "$@"
-# A no-op after the tests above (same targets and features): it makes sure target/debug/pollhook,
-# which the browser tests run, is the binary of this tree.
+# Plain binaries first: the lambda_init bench's smoke starts target/debug/{create-instance,poll,
+# deliver}, and the browser tests and Schemathesis run target/debug/pollhook of this tree.
 cargo build --workspace --all-targets --features pollhook-core/aws
+cargo test --workspace --all-targets --features pollhook-core/aws "$@"
 # Schema-driven fuzzing: Schemathesis (./.venv) against a live `pollhook serve`, fixed seed.
 POLLHOOK_BIN="$PWD/target/debug/pollhook" bash tests/schemathesis.sh
 python=$(bash infra/install-browser-tests.sh)
