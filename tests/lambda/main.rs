@@ -4,17 +4,20 @@
 //! schedule's event polls the simulator and puts the notification on SQS; an SQS batch with one
 //! bad and one good message delivers the good one and reports only the bad one.
 
+/// The emulator's SDK configuration and unique names, shared with the core's AWS tests.
+#[path = "../../shared/tests/aws/emulator.rs"]
+mod emulator;
 mod events;
 mod watch;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use chrono::{SecondsFormat, Utc};
+use emulator::unique;
 use pollhook_simulators::receiver::Receiver;
 use pollhook_simulators::{sagecrm, spawn};
 use serde_json::{json, Value};
@@ -23,38 +26,6 @@ use watch::Watch;
 const SEED: &str = include_str!("../fixtures/sagecrm-seed.json");
 const ORGANIZATION_SECRET: &str = "lambda-org-secret";
 const USER_SECRET: &str = "lambda-user-secret";
-
-fn endpoint() -> String {
-    std::env::var("POLLHOOK_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "POLLHOOK_AWS_ENDPOINT is not set: run the tests through tests/run.sh, which starts \
-             the local AWS emulator (moto server) on 127.0.0.1"
-        )
-    })
-}
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region("us-east-1")
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "pollhook-tests",
-        ))
-        .load()
-        .await
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 /// What the SAM template would create, made in the emulator.
 struct Stack {
@@ -148,7 +119,7 @@ async fn create_stack(config: &aws_config::SdkConfig) -> Stack {
 /// The environment template.yaml gives the functions, pointed at the emulator.
 fn function_env(stack: &Stack) -> Vec<(String, String)> {
     [
-        ("POLLHOOK_AWS_ENDPOINT", endpoint()),
+        ("POLLHOOK_AWS_ENDPOINT", emulator::endpoint()),
         ("AWS_ACCESS_KEY_ID", "test".into()),
         ("AWS_SECRET_ACCESS_KEY", "test".into()),
         ("AWS_REGION", "us-east-1".into()),
@@ -181,7 +152,7 @@ fn function_env(stack: &Stack) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_functions_register_poll_and_deliver_under_the_lambda_emulator() {
-    let config = sdk_config().await;
+    let config = emulator::config().await;
     let stack = create_stack(&config).await;
     let env = function_env(&stack);
     let logs = tempfile::tempdir().expect("log dir");

@@ -1,13 +1,11 @@
 //! The public API on the AWS adapters (DynamoDB + EventBridge Scheduler, on the local emulator):
 //! registering, changing and deleting an instance keeps its poll schedule in step.
-#![cfg(feature = "aws")]
-
-mod router_call;
+#![cfg(feature = "api")]
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_config::BehaviorVersion;
+use crate::emulator::{config, unique};
+use crate::router_call;
 use axum::http::StatusCode;
 use pollhook_core::adapters::dynamodb::DynamoStore;
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
@@ -15,40 +13,13 @@ use pollhook_core::api::{router, ApiState};
 use pollhook_core::secret_box::SecretBox;
 use serde_json::{json, Value};
 
-const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
+const SEED: &str = include_str!("../../../tests/fixtures/sagecrm-seed.json");
 const AUTH: &str = "User u, Organization o";
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    let endpoint = std::env::var("POLLHOOK_AWS_ENDPOINT").unwrap_or_default();
-    assert!(
-        !endpoint.is_empty(),
-        "POLLHOOK_AWS_ENDPOINT is not set: run the tests through tests/run.sh, which starts the local AWS emulator"
-    );
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region("us-east-1")
-        .credentials_provider(aws_sdk_scheduler::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "pollhook-tests",
-        ))
-        .load()
-        .await
-}
 
 #[tokio::test]
 async fn instances_on_dynamodb_keep_their_eventbridge_schedule_in_step() {
-    let config = sdk_config().await;
-    let run = format!(
-        "{}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-    );
+    let config = config().await;
+    let run = unique("run");
     let store = DynamoStore::connect(
         &config,
         &format!("pollhook-api-{run}"),

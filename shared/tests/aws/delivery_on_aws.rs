@@ -2,16 +2,15 @@
 //! and queues their notifications on SQS; the deliver side handles SQS batches. Shows that a
 //! crash between storing and queueing loses nothing and repeats nothing, that one bad message
 //! fails alone, that retries go through visibility and the last failure reaches the DLQ.
-#![cfg(all(feature = "aws", feature = "elements", feature = "api"))]
-
-mod router_call;
+#![cfg(all(feature = "elements", feature = "api"))]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use crate::emulator::{config, unique};
+use crate::router_call;
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use axum::http::StatusCode;
 use chrono::{SecondsFormat, Utc};
@@ -34,36 +33,8 @@ use pollhook_simulators::receiver::{Answer, Receiver, RunningReceiver};
 use pollhook_simulators::{sagecrm, spawn, Running};
 use serde_json::{json, Value};
 
-const SEED: &str = include_str!("../../tests/fixtures/sagecrm-seed.json");
+const SEED: &str = include_str!("../../../tests/fixtures/sagecrm-seed.json");
 const AUTH: &str = "User u, Organization o";
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    let endpoint = std::env::var("POLLHOOK_AWS_ENDPOINT").unwrap_or_default();
-    assert!(
-        !endpoint.is_empty(),
-        "POLLHOOK_AWS_ENDPOINT is not set: run the tests through tests/run.sh, which starts the local AWS emulator"
-    );
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region("us-east-1")
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "pollhook-tests",
-        ))
-        .load()
-        .await
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 /// A queue that is down: the crash (or outage) between storing a page and queueing it.
 struct DownQueue;
@@ -120,7 +91,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let config = sdk_config().await;
+        let config = config().await;
         let store = DynamoStore::connect(
             &config,
             &unique("pollhook-deliver"),

@@ -1,41 +1,12 @@
-#![cfg(feature = "aws")]
 //! The store port suite on DynamoDB (the AWS mode's backend), against the local AWS emulator
 //! whose endpoint the test command puts in `POLLHOOK_AWS_ENDPOINT`. Each test has its own
 //! table, so they run in parallel.
 
-mod store_suite;
-
+use crate::emulator::config;
+use crate::store_suite;
 use pollhook_core::adapters::dynamodb::DynamoStore;
 use pollhook_core::ports::{InstanceStore, StoreError, TenantStore};
 use pollhook_core::secret_box::SecretBox;
-
-/// The emulator's endpoint; a missing one fails the test rather than skipping it silently.
-fn endpoint() -> String {
-    std::env::var("POLLHOOK_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "POLLHOOK_AWS_ENDPOINT is not set: run the tests through tests/run.sh, which starts \
-             the local AWS emulator (moto server) and sets it, e.g. http://127.0.0.1:5055"
-        )
-    })
-}
-
-async fn config() -> aws_config::SdkConfig {
-    let credentials = aws_sdk_dynamodb::config::Credentials::new(
-        std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "test".into()),
-        std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "test".into()),
-        None,
-        None,
-        "pollhook-tests",
-    );
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(aws_config::Region::new(
-            std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
-        ))
-        .credentials_provider(credentials)
-        .load()
-        .await
-}
 
 /// A store on a fresh table with the suite's two organizations.
 async fn store() -> DynamoStore {

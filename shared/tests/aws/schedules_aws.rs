@@ -1,11 +1,6 @@
 //! The EventBridge Scheduler adapter against the local AWS emulator (moto server) that the test
 //! command starts; `POLLHOOK_AWS_ENDPOINT` says where it listens.
-#![cfg(feature = "aws")]
-
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use aws_config::BehaviorVersion;
-use aws_sdk_scheduler::config::Credentials;
+use crate::emulator::{config, unique};
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use aws_sdk_scheduler::types::{FlexibleTimeWindowMode, ScheduleState};
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
@@ -15,39 +10,11 @@ use pollhook_core::schedule::{PollSchedules, ScheduleError};
 const TARGET: &str = "arn:aws:lambda:us-east-1:123456789012:function:pollhook-poll";
 const ROLE: &str = "arn:aws:iam::123456789012:role/pollhook-scheduler";
 
-/// The emulator's SDK configuration; a missing endpoint fails the test rather than skipping
-/// it, so a broken test command cannot pass silently.
-async fn sdk_config() -> aws_config::SdkConfig {
-    let endpoint = std::env::var("POLLHOOK_AWS_ENDPOINT").unwrap_or_default();
-    assert!(
-        !endpoint.is_empty(),
-        "POLLHOOK_AWS_ENDPOINT is not set: run these tests with tests/run.sh, which starts the \
-         local AWS emulator, or start one (moto_server -H 127.0.0.1 -p 5078) and set \
-         POLLHOOK_AWS_ENDPOINT=http://127.0.0.1:5078"
-    );
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region("us-east-1")
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "pollhook-tests",
-        ))
-        .load()
-        .await
-}
-
 /// The adapter on a group of its own (so runs and tests never see each other's schedules) and
 /// a raw client to read back what it wrote.
 async fn fixture(test: &str) -> (EventBridgeSchedules, aws_sdk_scheduler::Client, String) {
-    let config = sdk_config().await;
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let group = format!("pollhook-test-{test}-{}-{nanos}", std::process::id());
+    let config = config().await;
+    let group = unique(&format!("pollhook-test-{test}"));
     let schedules = EventBridgeSchedules::new(&config, &group, TARGET, ROLE);
     schedules
         .create_group_if_missing()
