@@ -1,8 +1,9 @@
 //! The API of a real `pollhook serve` process under concurrent load on loopback, and its memory
 //! with 10,000 registered instances. Prints throughput, latency percentiles, errors, the CPU
 //! split between server and load client, and RSS; the figures go into BENCHMARKS.md.
-//! Run: `cargo bench --bench api_load` (about 2.5 minutes). `cargo test --all-targets` runs it
-//! once with tiny numbers, as a smoke test.
+//! Run: `cargo bench --bench api_load` (about 2.5 minutes); `cargo bench --bench api_load --
+//! reads` runs only the read workload (30 s). `cargo test --all-targets` runs it once with tiny
+//! numbers, as a smoke test.
 //!
 //! The load client is a small hyper HTTP/1.1 client on a current-thread runtime (so it takes
 //! at most one core): N keep-alive connections with TCP_NODELAY, one request in flight on each.
@@ -59,6 +60,7 @@ struct Sizes {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    let only_reads = std::env::args().any(|a| a == "reads");
     let sizes = if full {
         Sizes {
             phase: Duration::from_secs(10),
@@ -111,8 +113,10 @@ fn main() {
     );
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        throughput(&sizes, dir.path(), &registration).await;
-        memory(&sizes, dir.path(), &registration).await;
+        throughput(&sizes, dir.path(), &registration, only_reads).await;
+        if !only_reads {
+            memory(&sizes, dir.path(), &registration).await;
+        }
     });
     let polled = sim_rt.block_on(async {
         let log = reqwest::get(sim.url("/_sim/requests"))
@@ -132,7 +136,7 @@ fn main() {
 }
 
 /// Reads (mixed: by id, and the list) and registrations, each closed loop then at its target rate.
-async fn throughput(sizes: &Sizes, dir: &Path, registration: &Bytes) {
+async fn throughput(sizes: &Sizes, dir: &Path, registration: &Bytes, only_reads: bool) {
     let server = Server::start(&dir.join("throughput.db"));
     let target = Target::new(server.addr, registration.clone());
     let ids = target.register(sizes.listed).await;
@@ -166,6 +170,9 @@ async fn throughput(sizes: &Sizes, dir: &Path, registration: &Bytes) {
     )
     .await
     .print();
+    if only_reads {
+        return;
+    }
     let regs = Workload::Registrations;
     run_phase(
         &server,

@@ -184,7 +184,7 @@ impl DeliveryQueue for SqliteStore {
 
     async fn attempts(&self, notification_id: &str) -> Result<Vec<AttemptRecord>, StoreError> {
         let id = notification_id.to_owned();
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT attempted_at, status_code, latency_ms, error FROM delivery_attempts

@@ -94,7 +94,7 @@ impl EventLog for SqliteStore {
         after_seq: Option<i64>,
         limit: u32,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM events WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
@@ -115,7 +115,7 @@ impl EventLog for SqliteStore {
         limit: u32,
     ) -> Result<Vec<EventRecord>, StoreError> {
         let ids: Vec<i64> = instances.iter().map(|i| db_id(*i)).collect();
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
@@ -140,7 +140,7 @@ impl EventLog for SqliteStore {
         event_id: &str,
     ) -> Result<Option<EventRecord>, StoreError> {
         let event_id = event_id.to_owned();
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             let raw = conn
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM events WHERE instance_id = ?1 AND id = ?2"
@@ -159,7 +159,7 @@ impl EventLog for SqliteStore {
         instance: InstanceId,
         limit: u32,
     ) -> Result<Vec<PollLogEntry>, StoreError> {
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT entry FROM poll_log WHERE instance_id = ?1 ORDER BY id DESC LIMIT ?2",

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
+use super::parsed_instances::ParsedInstances;
 use super::{db_id, unavailable, SqliteStore};
 use crate::credentials::SecretDigest;
 use crate::instance::{stored_poll_interval, Instance, InstanceId, InstanceSpec};
@@ -40,7 +41,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-struct RawRow {
+/// The columns of one stored instance, as read; compared whole to reuse a cached parse.
+#[derive(PartialEq)]
+pub(super) struct RawRow {
     id: i64,
     organization_id: String,
     name: String,
@@ -72,7 +75,16 @@ fn corrupt(id: i64, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("instance {id}: {what}"))
 }
 
-fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
+/// The instance of a stored row, reusing the cached parse of an identical row.
+fn from_raw(
+    raw: RawRow,
+    secrets: &SecretBox,
+    parsed: &ParsedInstances<RawRow>,
+) -> Result<Instance, StoreError> {
+    parsed.get_or_parse(raw.id, raw, |raw| parse_row(raw, secrets))
+}
+
+fn parse_row(raw: &RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
     let id = raw.id;
     let mut configuration: Map<String, Value> =
         serde_json::from_str(&raw.configuration).map_err(|e| corrupt(id, e))?;
@@ -88,7 +100,7 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
     };
     let tags: Vec<String> = serde_json::from_str(&raw.tags).map_err(|e| corrupt(id, e))?;
     let spec = InstanceSpec::from_stored(
-        raw.name,
+        raw.name.clone(),
         &raw.element_key,
         configuration,
         provider_data,
@@ -97,6 +109,7 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
     .map_err(|e| corrupt(id, e))?;
     let token_digest: SecretDigest = raw
         .token_digest
+        .as_slice()
         .try_into()
         .map_err(|_| corrupt(id, "token digest is not 32 bytes"))?;
     let date = |s: &str| {
@@ -106,7 +119,7 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
     };
     Ok(Instance {
         id: InstanceId(u64::try_from(id).map_err(|e| corrupt(id, e))?),
-        organization_id: raw.organization_id,
+        organization_id: raw.organization_id.clone(),
         spec,
         token_digest,
         created_date: date(&raw.created_date)?,
@@ -117,6 +130,7 @@ fn from_raw(raw: RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
 fn query_one(
     conn: &Connection,
     secrets: &SecretBox,
+    parsed: &ParsedInstances<RawRow>,
     filter: &str,
     params: impl rusqlite::Params,
 ) -> Result<Option<Instance>, StoreError> {
@@ -127,7 +141,7 @@ fn query_one(
         .query_row(params, read_raw)
         .optional()
         .map_err(unavailable)?;
-    raw.map(|r| from_raw(r, secrets)).transpose()
+    raw.map(|r| from_raw(r, secrets, parsed)).transpose()
 }
 
 #[async_trait]
@@ -175,10 +189,12 @@ impl InstanceStore for SqliteStore {
         id: InstanceId,
     ) -> Result<Option<Instance>, StoreError> {
         let org = organization_id.to_owned();
-        self.call(move |conn, secrets| {
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
             query_one(
                 conn,
                 secrets,
+                &parsed,
                 "id = ?1 AND organization_id = ?2",
                 params![db_id(id), org],
             )
@@ -188,40 +204,52 @@ impl InstanceStore for SqliteStore {
 
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError> {
         let token = *token;
-        self.call(move |conn, secrets| {
-            query_one(conn, secrets, "token_digest = ?1", [token.as_slice()])
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
+            query_one(
+                conn,
+                secrets,
+                &parsed,
+                "token_digest = ?1",
+                [token.as_slice()],
+            )
         })
         .await
     }
 
     async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError> {
         let org = organization_id.to_owned();
-        self.call(move |conn, secrets| {
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
             let mut stmt = conn
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM instances WHERE organization_id = ?1 ORDER BY created_date, id"
                 ))
                 .map_err(unavailable)?;
             let rows = stmt.query_map([org], read_raw).map_err(unavailable)?;
-            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets)).collect()
+            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets, &parsed)).collect()
         })
         .await
     }
 
     async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError> {
-        self.call(move |conn, secrets| query_one(conn, secrets, "id = ?1", [db_id(id)]))
-            .await
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
+            query_one(conn, secrets, &parsed, "id = ?1", [db_id(id)])
+        })
+        .await
     }
 
     async fn list_all(&self) -> Result<Vec<Instance>, StoreError> {
-        self.call(move |conn, secrets| {
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
             let mut stmt = conn
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM instances ORDER BY created_date, id"
                 ))
                 .map_err(unavailable)?;
             let rows = stmt.query_map([], read_raw).map_err(unavailable)?;
-            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets))
+            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets, &parsed))
                 .collect()
         })
         .await

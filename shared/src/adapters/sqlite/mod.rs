@@ -4,7 +4,9 @@ mod delivery;
 mod event_log;
 mod instances;
 mod migrations;
+mod parsed_instances;
 mod polling;
+mod readers;
 mod tenants;
 
 use std::path::Path;
@@ -12,6 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension};
 
+use self::parsed_instances::ParsedInstances;
+use self::readers::Readers;
 use crate::credentials::{digest, generate_secret};
 use crate::ports::StoreError;
 use crate::secret_box::{SecretBox, SecretBoxError};
@@ -32,11 +36,15 @@ pub struct GeneratedSecrets {
 
 /// A SQLite database holding tenants and instances; cheap to clone.
 ///
-/// One connection behind a mutex, used from blocking threads: SQLite serialises writers anyway,
-/// and local mode's load is far below what one connection serves.
+/// One writing connection behind a mutex, used from blocking threads (SQLite serialises writers
+/// anyway), and a pool of read-only connections for the API's reads.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// None for an in-memory database, which other connections cannot see: reads use `conn`.
+    readers: Option<Arc<Readers>>,
+    /// Parsed instances by id, reused while their stored row is unchanged.
+    parsed: Arc<ParsedInstances<instances::RawRow>>,
     secrets: SecretBox,
     /// Woken when notifications become due now, so the deliverer need not wait for its tick.
     enqueued: Arc<tokio::sync::Notify>,
@@ -63,15 +71,23 @@ impl SqliteStore {
     pub fn open(path: &Path, secrets: SecretBox) -> Result<Self, StoreError> {
         let conn = Connection::open(path)
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
-        Self::init(conn, secrets)
+        Self::init(conn, secrets, Some(Arc::new(Readers::new(path))))
     }
 
     /// A private in-memory database, for tests.
     pub fn open_in_memory(secrets: SecretBox) -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(unavailable)?, secrets)
+        Self::init(
+            Connection::open_in_memory().map_err(unavailable)?,
+            secrets,
+            None,
+        )
     }
 
-    fn init(mut conn: Connection, secrets: SecretBox) -> Result<Self, StoreError> {
+    fn init(
+        mut conn: Connection,
+        secrets: SecretBox,
+        readers: Option<Arc<Readers>>,
+    ) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(unavailable)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -84,6 +100,8 @@ impl SqliteStore {
         check_key(&conn, &secrets)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers,
+            parsed: Arc::new(ParsedInstances::new()),
             secrets,
             enqueued: Arc::new(tokio::sync::Notify::new()),
         })
@@ -105,6 +123,22 @@ impl SqliteStore {
         })
         .await
         .map_err(unavailable)?
+    }
+
+    /// Runs a read-only `f` on a reader connection from a blocking thread, so reads run side by
+    /// side and never wait for a poll's write; on the writer where there are no readers.
+    async fn call_read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection, &SecretBox) -> Result<R, StoreError> + Send + 'static,
+    {
+        let Some(readers) = self.readers.clone() else {
+            return self.call(move |conn, secrets| f(conn, secrets)).await;
+        };
+        let secrets = self.secrets.clone();
+        tokio::task::spawn_blocking(move || readers.with(|conn| f(conn, &secrets)))
+            .await
+            .map_err(unavailable)?
     }
 
     /// Signalled whenever new notifications are queued or replayed (for the deliverer).

@@ -78,7 +78,7 @@ impl TenantStore for SqliteStore {
         organization_secret: &SecretDigest,
     ) -> Result<Vec<Account>, StoreError> {
         let org_digest = *organization_secret;
-        self.call(move |conn, _| {
+        self.call_read(move |conn, _| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT u.organization_id, u.id, u.secret_digest FROM organizations o
