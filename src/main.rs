@@ -8,10 +8,6 @@ mod simulate;
 
 use clap::{Parser, Subcommand};
 
-/// The server allocates per request from many threads; see Cargo.toml for why not glibc's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "pollhook",

@@ -75,13 +75,22 @@ fn corrupt(id: i64, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("instance {id}: {what}"))
 }
 
-/// The instance of a stored row, reusing the cached parse of an identical row.
+/// The instance of a row read by id or token, reusing (or caching) the parse of an identical row.
 fn from_raw(
     raw: RawRow,
     secrets: &SecretBox,
     parsed: &ParsedInstances<RawRow>,
 ) -> Result<Instance, StoreError> {
     parsed.get_or_parse(raw.id, raw, |raw| parse_row(raw, secrets))
+}
+
+/// The instance of a listed row: a cached parse is reused, nothing new is cached.
+fn from_listed(
+    raw: RawRow,
+    secrets: &SecretBox,
+    parsed: &ParsedInstances<RawRow>,
+) -> Result<Instance, StoreError> {
+    parsed.lookup_or_parse(raw.id, raw, |raw| parse_row(raw, secrets))
 }
 
 fn parse_row(raw: &RawRow, secrets: &SecretBox) -> Result<Instance, StoreError> {
@@ -227,7 +236,7 @@ impl InstanceStore for SqliteStore {
                 ))
                 .map_err(unavailable)?;
             let rows = stmt.query_map([org], read_raw).map_err(unavailable)?;
-            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets, &parsed)).collect()
+            rows.map(|r| from_listed(r.map_err(unavailable)?, secrets, &parsed)).collect()
         })
         .await
     }
@@ -249,7 +258,7 @@ impl InstanceStore for SqliteStore {
                 ))
                 .map_err(unavailable)?;
             let rows = stmt.query_map([], read_raw).map_err(unavailable)?;
-            rows.map(|r| from_raw(r.map_err(unavailable)?, secrets, &parsed))
+            rows.map(|r| from_listed(r.map_err(unavailable)?, secrets, &parsed))
                 .collect()
         })
         .await

@@ -10,9 +10,10 @@ use lru::LruCache;
 
 use crate::instance::Instance;
 
-/// Instances kept: a hot set of this size costs a few tens of MiB at most, and a large table
-/// read at random simply misses (and parses, as it would without the cache).
-const CAPACITY: NonZeroUsize = match NonZeroUsize::new(1024) {
+/// Instances kept. A parsed Sage CRM seed instance with its row takes about 100 KB, so this
+/// bounds the cache near 25 MiB; a large table read at random simply misses and parses, as it
+/// would without the cache.
+const CAPACITY: NonZeroUsize = match NonZeroUsize::new(256) {
     Some(n) => n,
     None => panic!("capacity is not zero"),
 };
@@ -34,28 +35,44 @@ impl<R: PartialEq> ParsedInstances<R> {
     }
 
     /// The instance of `row`: the cached parse when the cached row for `id` is equal to it,
-    /// else `parse(row)`, which is then cached.
+    /// else `parse(row)`, which is then cached (a point read: the API reading one instance).
     pub(super) fn get_or_parse<E>(
         &self,
         id: i64,
         row: R,
         parse: impl FnOnce(&R) -> Result<Instance, E>,
     ) -> Result<Instance, E> {
-        let cached = self
-            .entries
-            .lock()
-            .ok()
-            .and_then(|mut entries| entries.get(&id).cloned());
-        if let Some(entry) = cached {
-            if entry.0 == row {
-                return Ok(entry.1.clone());
-            }
+        if let Some(instance) = self.cached(id, &row) {
+            return Ok(instance);
         }
         let instance = parse(&row)?;
         if let Ok(mut entries) = self.entries.lock() {
             entries.put(id, Arc::new((row, instance.clone())));
         }
         Ok(instance)
+    }
+
+    /// As [`get_or_parse`](Self::get_or_parse) but caching nothing new: for listings, so the
+    /// scheduler reading every instance does not push the API's hot set out.
+    pub(super) fn lookup_or_parse<E>(
+        &self,
+        id: i64,
+        row: R,
+        parse: impl FnOnce(&R) -> Result<Instance, E>,
+    ) -> Result<Instance, E> {
+        match self.cached(id, &row) {
+            Some(instance) => Ok(instance),
+            None => parse(&row),
+        }
+    }
+
+    fn cached(&self, id: i64, row: &R) -> Option<Instance> {
+        let entry = self
+            .entries
+            .lock()
+            .ok()
+            .and_then(|mut entries| entries.get(&id).cloned())?;
+        (entry.0 == *row).then(|| entry.1.clone())
     }
 }
 
@@ -122,8 +139,10 @@ mod tests {
                 })
                 .expect("parse");
         }
+        let listed = cache.lookup_or_parse(4, "row 4".to_owned(), |r| Ok::<_, ()>(instance(4, r)));
+        assert_eq!(listed.map(|i| i.id), Ok(InstanceId(4)));
         let entries = cache.entries.lock().expect("lock");
-        assert_eq!(entries.len(), 2);
+        assert_eq!(entries.len(), 2, "a listed instance is not cached");
         assert!(!entries.contains(&1), "the oldest entry is evicted");
         assert_eq!(
             entries.peek(&3).map(|e| e.1.id),
