@@ -18,6 +18,7 @@ pub mod id_field;
 pub mod instance;
 pub mod json_bool;
 pub mod json_kind;
+pub mod list_cursor;
 pub mod metrics;
 pub mod notification;
 pub mod poller;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::credentials::SecretDigest;
 use crate::instance::{Instance, InstanceId};
+use crate::list_cursor::ListCursor;
 use crate::refresh_interval::RefreshInterval;
 
 /// Why a store could not answer; the message is for operators, never shown with secrets.
@@ -60,6 +61,21 @@ pub trait InstanceStore: Send + Sync {
     async fn get_by_token(&self, token: &SecretDigest) -> Result<Option<Instance>, StoreError>;
     /// An organization's instances, oldest first.
     async fn list(&self, organization_id: &str) -> Result<Vec<Instance>, StoreError>;
+    /// At most `limit` of an organization's instances in `list` order, after `after` when
+    /// given. The default filters `list`; a store should read just the page instead.
+    async fn list_page(
+        &self,
+        organization_id: &str,
+        after: Option<ListCursor>,
+        limit: usize,
+    ) -> Result<Vec<Instance>, StoreError> {
+        let all = self.list(organization_id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|i| after.is_none_or(|cursor| cursor.precedes(i)))
+            .take(limit)
+            .collect())
+    }
     /// An instance by id whatever its organization, for workers acting on queued work.
     async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError>;
     /// Every instance of every organization, for a scheduler that polls them all.

@@ -109,3 +109,8 @@ async fn reads_from_many_tasks_at_once_see_every_committed_instance() {
         assert!(found.is_some(), "a committed instance was not found");
     }
 }
+
+#[tokio::test]
+async fn list_pages_walk_the_listing_in_order() {
+    on_both!(store_suite::list_pages_walk_the_listing_in_order);
+}

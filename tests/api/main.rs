@@ -9,5 +9,6 @@ mod faults;
 mod helpers;
 mod lifecycle;
 mod metrics;
+mod paging;
 mod polling;
 mod seed_bodies;

@@ -9,6 +9,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody, StoreResultExt};
 use super::event_view::{EventDetail, EventView, PollResult, Requeued};
 use super::instances::load;
+use super::paging::parse_limit;
 use super::params::{PathParams, QueryParams};
 use super::request_id::RequestId;
 use super::ApiState;
@@ -16,7 +17,6 @@ use crate::instance::{Instance, InstanceId};
 use crate::ports::{EventRecord, PollLogEntry, PollNowError};
 
 const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
 
 /// Paging of lists: `limit` (1-1000) and `after` (the `seq` of the last item of the previous page).
 #[derive(Debug, Deserialize)]
@@ -27,21 +27,7 @@ pub struct Paging {
 
 impl Paging {
     fn parse(&self, request_id: &RequestId) -> Result<(u32, Option<i64>), ApiError> {
-        let limit = match &self.limit {
-            None => DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::field(
-                        StatusCode::BAD_REQUEST,
-                        request_id,
-                        "limit",
-                        format!("'{raw}' is not a whole number from 1 to {MAX_LIMIT}"),
-                    )
-                })?,
-        };
+        let limit = parse_limit(self.limit.as_deref(), request_id)?.unwrap_or(DEFAULT_LIMIT);
         let after = match &self.after {
             None => None,
             Some(raw) => Some(raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {

@@ -1,7 +1,8 @@
 //! `/instances`: register, read, change and remove connector instances.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
@@ -11,13 +12,15 @@ use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody, StoreResultExt};
 use super::instance_body::{InstancePatch, NewInstance};
 use super::instance_view::{CreatedInstance, DeletedInstance, InstanceView, RotatedSecret};
-use super::params::PathParams;
+use super::paging::{parse_cursor, parse_limit};
+use super::params::{PathParams, QueryParams};
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
 use crate::field_error::FieldError;
 use crate::instance::CALLBACK_URL;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
+use crate::list_cursor::ListCursor;
 use crate::ports::StoreError;
 use crate::schedule::ScheduleError;
 use crate::signature::WebhookSecret;
@@ -169,16 +172,29 @@ pub async fn create(
     }))
 }
 
+/// Paging of `GET /instances`; without `limit`, every instance, as Open Connectors answers.
+#[derive(Debug, serde::Deserialize)]
+pub struct InstancePaging {
+    limit: Option<String>,
+    after: Option<String>,
+}
+
 /// `GET /instances`: the organization's instances (only its own for an `Element` token).
 #[utoipa::path(
     get,
     path = "/instances",
     operation_id = "listInstances",
     summary = "List instances",
-    description = "The organization's instances, secrets redacted; with an `Element` token, only its own.",
+    description = "The organization's instances, oldest first, secrets redacted; with an `Element` token, only its own. With `limit`, a page at a time: while more may follow, the answer carries `Link: </instances?limit=N&after=TOKEN>; rel=\"next\"`.",
     tag = "instances",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Most instances to answer (default: all)"),
+        ("after" = Option<String>, Query, pattern = "^[0-9]+-[0-9]+$", description = "Where the previous page ended: the `after` of its `Link` header"),
+    ),
     responses(
-        (status = 200, description = "The instances the caller may see", body = [InstanceView]),
+        (status = 200, description = "The instances the caller may see", body = [InstanceView],
+            headers(("Link" = String, description = "`<...>; rel=\"next\"`: the next page, when `limit` was given and the page is full"))),
+        (status = 400, description = "`limit` or `after` is not valid", body = ErrorBody),
         (status = 401, description = "No valid `Authorization` header", body = ErrorBody),
         (status = 503, description = "The store or the poll schedules could not serve the request; try again", body = ErrorBody),
     ),
@@ -187,18 +203,48 @@ pub async fn list(
     State(state): State<ApiState>,
     request_id: RequestId,
     caller: Caller,
-) -> Result<Json<Vec<InstanceView>>, ApiError> {
-    let instances = state
-        .instances
-        .list(&caller.organization_id)
-        .await
-        .or_store(&request_id)?;
-    let visible = instances
-        .iter()
-        .filter(|i| caller.instance.is_none_or(|own| own == i.id))
-        .map(InstanceView::of)
-        .collect();
-    Ok(Json(visible))
+    QueryParams(paging): QueryParams<InstancePaging>,
+) -> Result<Response, ApiError> {
+    let limit = parse_limit(paging.limit.as_deref(), &request_id)?;
+    let after = parse_cursor(paging.after.as_deref(), &request_id)?;
+    let instances = match caller.instance {
+        // An `Element` token sees its own instance only: one item, never a next page.
+        Some(own) => state
+            .instances
+            .get(&caller.organization_id, own)
+            .await
+            .or_store(&request_id)?
+            .into_iter()
+            .filter(|i| after.is_none_or(|cursor| cursor.precedes(i)))
+            .take(limit.map_or(1, |l| l as usize))
+            .collect(),
+        None => state
+            .instances
+            .list_page(
+                &caller.organization_id,
+                after,
+                limit.map_or(usize::MAX, |l| l as usize),
+            )
+            .await
+            .or_store(&request_id)?,
+    };
+    let next = match (limit, instances.last()) {
+        (Some(limit), Some(last))
+            if caller.instance.is_none() && instances.len() == limit as usize =>
+        {
+            Some(format!(
+                "</instances?limit={limit}&after={}>; rel=\"next\"",
+                ListCursor::after(last).token()
+            ))
+        }
+        _ => None,
+    };
+    let body: Vec<InstanceView> = instances.iter().map(InstanceView::of).collect();
+    let mut response = Json(body).into_response();
+    if let Some(link) = next.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// `GET /instances/{id}`.

@@ -14,6 +14,7 @@ mod instance_view;
 pub(crate) mod instances;
 mod metrics;
 pub mod openapi;
+mod paging;
 mod params;
 mod request_id;
 

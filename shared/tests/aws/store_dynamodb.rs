@@ -138,6 +138,11 @@ async fn poll_schedules_list_the_polled_instances() {
 }
 
 #[tokio::test]
+async fn list_pages_walk_the_listing_in_order() {
+    store_suite::list_pages_walk_the_listing_in_order(&store().await).await;
+}
+
+#[tokio::test]
 async fn a_page_too_big_for_one_transaction_commits_in_parts_with_the_watermark_last() {
     use pollhook_core::instance::InstanceId;
     use pollhook_core::ports::{EventLog, PollStore};

@@ -389,3 +389,56 @@ pub async fn poll_schedules_list_the_polled_instances(store: &impl Backend, coun
         .iter()
         .any(|s| s.2 == RefreshInterval::DEFAULT.minutes()));
 }
+
+/// `list_page` walks the organization's listing in `list` order, a page at a time: ties in
+/// creation date go by id, a page starts right after its cursor even when the instance the
+/// cursor came from is gone, and other organizations never appear.
+pub async fn list_pages_walk_the_listing_in_order(store: &impl Backend) {
+    use pollhook_core::list_cursor::ListCursor;
+    // Ids out of creation order, two sharing a creation date, and a sub-second date.
+    let dated = [
+        (40, 0, 0),
+        (10, 5, 0),
+        (30, 5, 0),
+        (20, 5, 250_000_000),
+        (50, 60, 0),
+    ];
+    for (id, secs, nanos) in dated {
+        let mut i = instance(id, "acme");
+        i.created_date =
+            t0() + chrono::Duration::seconds(secs) + chrono::Duration::nanoseconds(nanos);
+        store.insert(&i).await.expect("insert");
+    }
+    store
+        .insert(&instance(99, "globex"))
+        .await
+        .expect("other organization");
+    let ids = |page: &[Instance]| page.iter().map(|i| i.id.0).collect::<Vec<_>>();
+    let all = store.list("acme").await.expect("list");
+    assert_eq!(ids(&all), [40, 10, 30, 20, 50], "creation date, then id");
+
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_page("acme", after, 2).await.expect("page");
+        walked.extend(ids(&page));
+        match page.last() {
+            Some(last) if page.len() == 2 => after = Some(ListCursor::after(last)),
+            _ => break,
+        }
+    }
+    assert_eq!(walked, ids(&all));
+
+    let cursor = ListCursor::after(&all[1]);
+    store.delete("acme", all[1].id).await.expect("delete");
+    let rest = store
+        .list_page("acme", Some(cursor), 10)
+        .await
+        .expect("page");
+    assert_eq!(ids(&rest), [30, 20, 50], "the cursor outlives its instance");
+    assert!(store
+        .list_page("acme", Some(ListCursor::after(&all[4])), 10)
+        .await
+        .expect("page")
+        .is_empty());
+}

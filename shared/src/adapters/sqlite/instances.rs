@@ -9,6 +9,7 @@ use super::parsed_instances::ParsedInstances;
 use super::{db_id, unavailable, SqliteStore};
 use crate::credentials::SecretDigest;
 use crate::instance::{stored_poll_interval, Instance, InstanceId, InstanceSpec};
+use crate::list_cursor::ListCursor;
 use crate::ports::{InstanceStore, PollSchedule, StoreError};
 use crate::secret_box::SecretBox;
 
@@ -237,6 +238,37 @@ impl InstanceStore for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt.query_map([org], read_raw).map_err(unavailable)?;
             rows.map(|r| from_listed(r.map_err(unavailable)?, secrets, &parsed)).collect()
+        })
+        .await
+    }
+
+    async fn list_page(
+        &self,
+        organization_id: &str,
+        after: Option<ListCursor>,
+        limit: usize,
+    ) -> Result<Vec<Instance>, StoreError> {
+        let org = organization_id.to_owned();
+        // Dates are stored as `to_rfc3339()` text, whose order is time order; no cursor is
+        // the empty date, before every stored one.
+        let (after_date, after_id) = after
+            .map(|c| (c.created_date.to_rfc3339(), db_id(c.id)))
+            .unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let parsed = self.parsed.clone();
+        self.call_read(move |conn, secrets| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM instances WHERE organization_id = ?1
+                     AND (created_date > ?2 OR (created_date = ?2 AND id > ?3))
+                     ORDER BY created_date, id LIMIT ?4"
+                ))
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![org, after_date, after_id, limit], read_raw)
+                .map_err(unavailable)?;
+            rows.map(|r| from_listed(r.map_err(unavailable)?, secrets, &parsed))
+                .collect()
         })
         .await
     }
