@@ -16,6 +16,7 @@ use super::tenants::organization_key;
 use super::DynamoStore;
 use crate::credentials::SecretDigest;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
+use crate::list_cursor::ListCursor;
 use crate::ports::{InstanceStore, StoreError};
 use crate::secret_box::SecretBox;
 
@@ -198,20 +199,39 @@ impl InstanceStore for DynamoStore {
                 None,
             )
             .await?;
-        let ids = listing
-            .iter()
-            .map(|l| get_instance_id(l, "instance_id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let keys = ids.iter().map(|id| key(inst_pk(*id), INST_SK)).collect();
-        let mut by_id = HashMap::new();
-        for item in self.batch_get("BatchGetItem instances", keys).await? {
-            by_id.insert(get_instance_id(&item, "instance_id")?, item);
+        self.instances_listed(&listing).await
+    }
+
+    async fn list_page(
+        &self,
+        organization_id: &str,
+        after: Option<ListCursor>,
+        limit: usize,
+    ) -> Result<Vec<Instance>, StoreError> {
+        // The listing's sort key is the cursor itself (creation date, then id): the page is
+        // the keys from the cursor's on, less the cursor's own if its instance still exists.
+        let from = match after {
+            Some(cursor) => org_instance_sk(cursor.created_date, cursor.id),
+            None => ORG_INST_PREFIX.to_owned(),
+        };
+        let to = format!("{ORG_INST_PREFIX}~");
+        let listing = self
+            .query(
+                "Query organization instances",
+                &org_pk(organization_id),
+                SortKeys::Between(from.clone(), to),
+                true,
+                Some(limit.saturating_add(1)),
+            )
+            .await?;
+        let mut page = Vec::with_capacity(listing.len());
+        for item in listing {
+            if get_s(&item, SK)? != from {
+                page.push(item);
+            }
         }
-        // Listing order is creation order; an item deleted since the query is just skipped.
-        ids.iter()
-            .filter_map(|id| by_id.get(id))
-            .map(|item| from_item(item, &self.secrets))
-            .collect()
+        page.truncate(limit);
+        self.instances_listed(&page).await
     }
 
     async fn find(&self, id: InstanceId) -> Result<Option<Instance>, StoreError> {
@@ -307,5 +327,28 @@ impl InstanceStore for DynamoStore {
                 Ok(true)
             }
         }
+    }
+}
+
+impl DynamoStore {
+    /// The instances behind an organization's listing items, in the listing's order; an
+    /// instance deleted since the query is skipped.
+    async fn instances_listed(&self, listing: &[Item]) -> Result<Vec<Instance>, StoreError> {
+        let ids = listing
+            .iter()
+            .map(|l| get_instance_id(l, "instance_id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = ids.iter().map(|id| key(inst_pk(*id), INST_SK)).collect();
+        let mut by_id = HashMap::new();
+        for item in self.batch_get("BatchGetItem instances", keys).await? {
+            by_id.insert(get_instance_id(&item, "instance_id")?, item);
+        }
+        ids.iter()
+            .filter_map(|id| by_id.get(id))
+            .map(|item| from_item(item, &self.secrets))
+            .collect()
     }
 }
