@@ -41,15 +41,7 @@ macro_rules! on_both {
 
 #[tokio::test]
 async fn an_instance_of_an_unknown_organization_is_refused_by_name() {
-    use pollhook_core::ports::{InstanceStore, StoreError};
-    let err = memory_store()
-        .insert(&store_suite::instance(1, "initech"))
-        .await
-        .expect_err("no such organization");
-    assert!(
-        matches!(err, StoreError::UnknownOrganization(ref o) if o == "initech"),
-        "{err}"
-    );
+    on_both!(store_suite::an_instance_of_an_unknown_organization_is_refused_by_name);
 }
 
 #[tokio::test]

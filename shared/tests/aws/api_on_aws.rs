@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use crate::emulator::{config, unique};
+use crate::fresh_store::store_with_account;
 use crate::router_call;
 use axum::http::StatusCode;
-use pollhook_core::adapters::dynamodb::DynamoStore;
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
 use pollhook_core::api::{router, ApiState};
-use pollhook_core::secret_box::SecretBox;
 use serde_json::{json, Value};
 
 const SEED: &str = include_str!("../../../tests/fixtures/sagecrm-seed.json");
@@ -20,19 +19,7 @@ const AUTH: &str = "User u, Organization o";
 async fn instances_on_dynamodb_keep_their_eventbridge_schedule_in_step() {
     let config = config().await;
     let run = unique("run");
-    let store = DynamoStore::connect(
-        &config,
-        &format!("pollhook-api-{run}"),
-        SecretBox::from_key(&[2; 32]),
-    )
-    .await
-    .expect("store");
-    store.create_table_if_missing().await.expect("table");
-    store.check_key().await.expect("key");
-    store
-        .upsert_account("acme", "alice", "o", "u")
-        .await
-        .expect("account");
+    let store = store_with_account(&config, &format!("pollhook-api-{run}"), [2; 32]).await;
     let group = format!("pollhook-api-{run}");
     let schedules = EventBridgeSchedules::new(
         &config,

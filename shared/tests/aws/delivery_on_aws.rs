@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::emulator::{config, unique};
+use crate::fresh_store::store_with_account;
 use crate::router_call;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
@@ -28,7 +29,6 @@ use pollhook_core::ports::{
     QueueError, QueuedNotification, StoreError, SystemClock,
 };
 use pollhook_core::queued_delivery::{QueuedDelivery, ReceivedMessage, Redelivery};
-use pollhook_core::secret_box::SecretBox;
 use pollhook_simulators::receiver::{Answer, Receiver, RunningReceiver};
 use pollhook_simulators::{sagecrm, spawn, Running};
 use serde_json::{json, Value};
@@ -92,19 +92,7 @@ struct World {
 impl World {
     async fn new() -> Self {
         let config = config().await;
-        let store = DynamoStore::connect(
-            &config,
-            &unique("pollhook-deliver"),
-            SecretBox::from_key(&[3; 32]),
-        )
-        .await
-        .expect("store");
-        store.create_table_if_missing().await.expect("table");
-        store.check_key().await.expect("key");
-        store
-            .upsert_account("acme", "alice", "o", "u")
-            .await
-            .expect("account");
+        let store = store_with_account(&config, &unique("pollhook-deliver"), [3; 32]).await;
         let store = Arc::new(store);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let make_queue = |name: String| {

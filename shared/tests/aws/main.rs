@@ -3,6 +3,7 @@
 #![cfg(feature = "aws")]
 
 mod emulator;
+mod fresh_store;
 #[cfg(feature = "api")]
 #[path = "../router_call/mod.rs"]
 mod router_call;

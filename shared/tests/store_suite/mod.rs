@@ -442,3 +442,16 @@ pub async fn list_pages_walk_the_listing_in_order(store: &impl Backend) {
         .expect("page")
         .is_empty());
 }
+
+/// An instance of an organization the store does not know is refused, naming it.
+pub async fn an_instance_of_an_unknown_organization_is_refused_by_name(store: &impl Backend) {
+    use pollhook_core::ports::StoreError;
+    let err = store
+        .insert(&instance(1, "initech"))
+        .await
+        .expect_err("no such organization");
+    assert!(
+        matches!(err, StoreError::UnknownOrganization(ref o) if o == "initech"),
+        "{err}"
+    );
+}

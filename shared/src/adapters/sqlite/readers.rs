@@ -105,17 +105,24 @@ impl Readers {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_reader_sees_what_the_writer_committed_and_cannot_write() {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// A WAL database file made by `sql` on a writing connection, which stays open.
+    fn database(dir: &tempfile::TempDir, sql: &str) -> (PathBuf, Connection) {
         let path = dir.path().join("r.db");
         let writer = Connection::open(&path).expect("writer");
         writer
             .pragma_update(None, "journal_mode", "WAL")
             .expect("wal");
-        writer
-            .execute_batch("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);")
-            .expect("table");
+        writer.execute_batch(sql).expect("schema");
+        (path, writer)
+    }
+
+    #[test]
+    fn a_reader_sees_what_the_writer_committed_and_cannot_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, writer) = database(
+            &dir,
+            "CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);",
+        );
         let readers = Readers::new(&path);
         let read = |readers: &Readers| {
             readers.with(|c| {
@@ -141,14 +148,7 @@ mod tests {
     #[test]
     fn readers_beyond_the_pool_size_wait_for_a_connection_instead_of_opening_one() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("r.db");
-        let writer = Connection::open(&path).expect("writer");
-        writer
-            .pragma_update(None, "journal_mode", "WAL")
-            .expect("wal");
-        writer
-            .execute_batch("CREATE TABLE t (v INTEGER);")
-            .expect("table");
+        let (path, _writer) = database(&dir, "CREATE TABLE t (v INTEGER);");
         let readers = std::sync::Arc::new(Readers::with_size(&path, 2));
         let threads: Vec<_> = (0..8)
             .map(|_| {
