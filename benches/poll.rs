@@ -117,6 +117,8 @@ fn main() {
                 instances: store.clone(),
                 polls: store.clone(),
                 client: http.clone(),
+                // The vendor is a simulator on loopback.
+                guard: pollhook_core::callback_guard::CallbackGuard { allow_private: true },
                 clock: Arc::new(SystemClock),
                 settings: PollerSettings::default(),
                 metrics: None,

@@ -44,7 +44,8 @@ pub struct ServeArgs {
     /// between them (1 s, 2 s, 4 s, ...); 1 makes a poll of an unreachable vendor end at once.
     #[arg(long, env = "POLLHOOK_VENDOR_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     vendor_attempts: u32,
-    /// Let callbacks reach private, loopback and link-local addresses (tests, demos, LANs).
+    /// Let callbacks and vendor addresses reach private, loopback and link-local addresses
+    /// (tests, demos against the simulators, LANs).
     #[arg(long, env = "POLLHOOK_ALLOW_PRIVATE_CALLBACKS", value_parser = clap::builder::FalseyValueParser::new())]
     allow_private_callbacks: bool,
     /// Seconds a callback has to answer before the attempt counts as failed.
@@ -210,18 +211,21 @@ pub async fn start(
         );
     }
     let store = Arc::new(store);
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(
-            args.vendor_timeout_secs.max(1),
-        ))
-        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("cannot build the HTTP client")?;
+    // Vendor addresses are the user's choice too: the same guard as callbacks.
+    let vendor_guard = CallbackGuard {
+        allow_private: args.allow_private_callbacks,
+    };
+    let client = guarded_client(
+        vendor_guard.clone(),
+        std::time::Duration::from_secs(args.vendor_timeout_secs.max(1)),
+        concat!("pollhook/", env!("CARGO_PKG_VERSION")),
+    );
     let metrics = Arc::new(Metrics::new());
     let runner = Arc::new(PollRunner {
         instances: store.clone(),
         polls: store.clone(),
         client: client.clone(),
+        guard: vendor_guard,
         clock: Arc::new(SystemClock),
         settings: PollerSettings {
             lookback: std::time::Duration::from_secs(args.lookback_secs),

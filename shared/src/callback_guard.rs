@@ -12,22 +12,22 @@ use std::time::Duration;
 /// How long a name may take to resolve before we give up.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Why a callback address is refused.
+/// Why a callback or vendor address is refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum GuardError {
-    #[error("callback host '{host}' {verb} {ip}, {article} {class} address; pollhook refuses private, loopback, link-local and metadata addresses unless the operator allows them (--allow-private-callbacks)", verb = verb(.host, .ip), article = article(.class))]
+    #[error("host '{host}' {verb} {ip}, {article} {class} address; pollhook refuses private, loopback, link-local and metadata addresses unless the operator allows them (--allow-private-callbacks)", verb = verb(.host, .ip), article = article(.class))]
     Refused {
         host: String,
         ip: IpAddr,
         class: &'static str,
     },
-    #[error("callback URL '{0}' has no host")]
+    #[error("URL '{0}' has no host")]
     NoHost(String),
-    #[error("callback URL '{0}' has no port and its scheme has no default one; use http or https")]
+    #[error("URL '{0}' has no port and its scheme has no default one; use http or https")]
     NoPort(String),
-    #[error("callback host '{host}' does not resolve ({reason}); delivery will be retried")]
+    #[error("host '{host}' does not resolve ({reason}); the next attempt checks again")]
     Unresolvable { host: String, reason: String },
-    #[error("callback host '{host}' did not resolve within {timeout:?}; delivery will be retried")]
+    #[error("host '{host}' did not resolve within {timeout:?}; the next attempt checks again")]
     ResolveTimeout { host: String, timeout: Duration },
 }
 
@@ -385,10 +385,7 @@ mod tests {
         assert_eq!(host, "localhost");
         assert_eq!(*class, "loopback");
         let msg = err.to_string();
-        assert!(
-            msg.contains("callback host 'localhost' resolves to"),
-            "{msg}"
-        );
+        assert!(msg.contains("host 'localhost' resolves to"), "{msg}");
         assert!(msg.contains("a loopback address"), "{msg}");
         assert!(msg.contains("--allow-private-callbacks"), "{msg}");
         assert_eq!(ALLOW.check_registration(&u).await, Ok(()));
@@ -417,7 +414,7 @@ mod tests {
             .expect_err("private");
         assert_eq!(
             err.to_string(),
-            "callback host '10.0.0.5' is 10.0.0.5, a private address; pollhook refuses private, \
+            "host '10.0.0.5' is 10.0.0.5, a private address; pollhook refuses private, \
              loopback, link-local and metadata addresses unless the operator allows them \
              (--allow-private-callbacks)"
         );

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::callback_guard::CallbackGuard;
+use crate::elements::vendor_endpoints::vendor_endpoints;
 use crate::elements::{
     self, OAuthTokens, TokenSink, ACCESS_TOKEN_KEY, EXPIRES_AT_KEY, REFRESH_TOKEN_KEY,
 };
@@ -21,7 +23,12 @@ use crate::ports::{
 pub struct PollRunner {
     pub instances: Arc<dyn InstanceStore>,
     pub polls: Arc<dyn PollStore>,
+    /// Built with [`crate::callback_guard::guarded_client`], so every vendor name is checked
+    /// where it resolves.
     pub client: reqwest::Client,
+    /// Refuses vendor addresses on loopback, private, link-local or metadata addresses: IP
+    /// literals are checked before each poll (the client's resolver sees only names).
+    pub guard: CallbackGuard,
     pub clock: Arc<dyn Clock>,
     pub settings: PollerSettings,
     /// Where events found and poll outcomes and durations are counted; None counts nothing.
@@ -33,6 +40,15 @@ impl PollRunner {
     pub async fn run(&self, instance: &Instance) -> Result<Vec<PollLogEntry>, PollNowError> {
         if !instance.spec.events.enabled {
             return Err(PollNowError::EventsDisabled);
+        }
+        for endpoint in vendor_endpoints(&instance.spec) {
+            // One that does not parse is the connector's to report, as it always was.
+            let Ok(url) = url::Url::parse(&endpoint.url) else {
+                continue;
+            };
+            if let Err(e) = self.guard.check_ip_literal(&url) {
+                return Err(PollNowError::Connector(format!("{}: {e}", endpoint.field)));
+            }
         }
         let sink = Arc::new(StoreTokenSink {
             instances: self.instances.clone(),

@@ -68,6 +68,10 @@ async fn instances_are_polled_at_their_interval_from_creation() {
         instances: store.clone(),
         polls: store.clone(),
         client: reqwest::Client::new(),
+        // The vendor is a simulator on loopback.
+        guard: pollhook_core::callback_guard::CallbackGuard {
+            allow_private: true,
+        },
         clock: clock.clone(),
         settings: PollerSettings::default(),
         metrics: None,

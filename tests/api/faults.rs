@@ -83,6 +83,10 @@ async fn harness(vendor_timeout: Duration) -> Harness {
             .timeout(vendor_timeout)
             .build()
             .expect("client"),
+        // The vendor is a simulator on loopback.
+        guard: pollhook_core::callback_guard::CallbackGuard {
+            allow_private: true,
+        },
         clock: clock.clone(),
         settings: PollerSettings::default(),
         metrics: None,

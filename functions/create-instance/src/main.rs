@@ -15,6 +15,7 @@ use pollhook_core::adapters::aws_env::{required, var, AwsEnv};
 use pollhook_core::adapters::scheduler::EventBridgeSchedules;
 use pollhook_core::adapters::sqlite::SqliteStore;
 use pollhook_core::api::{router, ApiState};
+use pollhook_core::callback_guard::{guarded_client, CallbackGuard};
 use pollhook_core::cloudwatch_emf::EmfRecorder;
 use pollhook_core::console::SessionKey;
 use pollhook_core::dispatch::{Dispatcher, PollThenDispatch, ReplayThenDispatch};
@@ -28,7 +29,7 @@ const ORGANIZATION: &str = "default";
 const USER: &str = "default";
 
 /// The API on DynamoDB, SQS and EventBridge Scheduler, clients built once per container.
-async fn on_aws(client: reqwest::Client) -> anyhow::Result<ApiState> {
+async fn on_aws(client: reqwest::Client, guard: CallbackGuard) -> anyhow::Result<ApiState> {
     let aws = AwsEnv::from_env().await?;
     let store = aws.store.clone();
     store
@@ -49,6 +50,7 @@ async fn on_aws(client: reqwest::Client) -> anyhow::Result<ApiState> {
             instances: store.clone(),
             polls: store.clone(),
             client,
+            guard,
             clock: Arc::new(SystemClock),
             settings: PollerSettings::default(),
             metrics: Some(Arc::new(EmfRecorder::stdout())),
@@ -91,17 +93,19 @@ fn on_sqlite() -> anyhow::Result<ApiState> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("cannot build the HTTP client")?;
+    // Only for tests against receivers and simulators on loopback; never set in a deployment.
+    let allow_private = var("POLLHOOK_ALLOW_PRIVATE_CALLBACKS").is_some_and(|v| v == "1");
+    // Vendor addresses (polls, the Sage Accounting code exchange) get the callbacks' guard.
+    let guard = CallbackGuard { allow_private };
+    let client = guarded_client(
+        guard.clone(),
+        Duration::from_secs(30),
+        concat!("pollhook/", env!("CARGO_PKG_VERSION")),
+    );
     let state = match var("POLLHOOK_TABLE") {
-        Some(_) => on_aws(client.clone()).await?,
+        Some(_) => on_aws(client.clone(), guard).await?,
         None => on_sqlite()?,
     };
-    // Only for tests against receivers on loopback; never set in a deployment.
-    let allow_private = var("POLLHOOK_ALLOW_PRIVATE_CALLBACKS").is_some_and(|v| v == "1");
     // Console sessions are signed cookies: every container derives the same key from the
     // secrets they are all given, so a session works on whichever container answers.
     let console_key = SessionKey::derive(&[

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use pollhook_core::adapters::aws_env::{var, AwsEnv};
+use pollhook_core::callback_guard::{guarded_client, CallbackGuard};
 use pollhook_core::cloudwatch_emf::EmfRecorder;
 use pollhook_core::dispatch::{Dispatcher, PollThenDispatch};
 use pollhook_core::instance::InstanceId;
@@ -57,15 +58,20 @@ async fn main() -> Result<(), Error> {
         .map(|s| s.parse::<u64>().context("POLLHOOK_VENDOR_TIMEOUT_SECS"))
         .transpose()?
         .unwrap_or(30);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(vendor_timeout.max(1)))
-        .user_agent(concat!("pollhook/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("cannot build the HTTP client")?;
+    // Vendor addresses are checked as callbacks are; loopback only for tests.
+    let guard = CallbackGuard {
+        allow_private: var("POLLHOOK_ALLOW_PRIVATE_CALLBACKS").is_some_and(|v| v == "1"),
+    };
+    let client = guarded_client(
+        guard.clone(),
+        Duration::from_secs(vendor_timeout.max(1)),
+        concat!("pollhook/", env!("CARGO_PKG_VERSION")),
+    );
     let runner = PollRunner {
         instances: aws.store.clone(),
         polls: aws.store.clone(),
         client,
+        guard,
         clock: Arc::new(SystemClock),
         settings: PollerSettings::default(),
         metrics: Some(Arc::new(EmfRecorder::stdout())),

@@ -17,7 +17,8 @@ use super::params::{PathParams, QueryParams};
 use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
-use crate::field_error::FieldError;
+use crate::elements::vendor_endpoints::vendor_endpoints;
+use crate::field_error::{FieldError, ValidationErrors};
 use crate::instance::CALLBACK_URL;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::list_cursor::ListCursor;
@@ -84,6 +85,7 @@ pub(crate) async fn create_instance(
     body: &Value,
 ) -> Result<Created, ApiError> {
     let mut spec = InstanceSpec::from_body(body).map_err(|e| ApiError::invalid(request_id, e))?;
+    check_vendor_addresses(state, request_id, &spec, None).await?;
     if let Some(authorizer) = &state.authorizer {
         authorizer
             .authorize(&mut spec)
@@ -306,6 +308,7 @@ pub async fn patch(
         .apply_patch(&body)
         .map_err(|e| ApiError::invalid(&request_id, e))?;
     check_callback(&state, &request_id, &patched, Some(&instance.spec)).await?;
+    check_vendor_addresses(&state, &request_id, &patched, Some(&instance.spec)).await?;
     let mut patched = patched;
     if patched.provider_data.get("code") != instance.spec.provider_data.get("code") {
         // A new authorization code: exchange it, as at registration.
@@ -378,6 +381,35 @@ pub async fn delete(
 
 /// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
 /// operator allows them); unchanged URLs are not re-checked.
+/// Refuses vendor addresses (`base.url`, `subdomain`, `oauth.token.url`) on loopback, private,
+/// link-local or metadata addresses, as callbacks are, before anything calls them (a Sage
+/// Accounting code exchange at registration would). Unchanged ones are not checked again.
+async fn check_vendor_addresses(
+    state: &ApiState,
+    request_id: &RequestId,
+    spec: &InstanceSpec,
+    before: Option<&InstanceSpec>,
+) -> Result<(), ApiError> {
+    let previous = before.map(vendor_endpoints).unwrap_or_default();
+    let mut errors = ValidationErrors::default();
+    for endpoint in vendor_endpoints(spec) {
+        if previous.contains(&endpoint) {
+            continue;
+        }
+        // One that does not parse (the seed template's `<YOUR_TENANT>` placeholder) calls
+        // nothing: the poll names it when it fails.
+        let Ok(url) = url::Url::parse(&endpoint.url) else {
+            continue;
+        };
+        if let Err(e) = state.guard.check_registration(&url).await {
+            errors.push(endpoint.field, e.to_string());
+        }
+    }
+    errors
+        .into_result(())
+        .map_err(|errors| ApiError::invalid(request_id, errors))
+}
+
 async fn check_callback(
     state: &ApiState,
     request_id: &RequestId,

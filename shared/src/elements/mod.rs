@@ -15,6 +15,7 @@ pub mod records;
 pub mod retry_after;
 pub mod sagecrm;
 pub mod sageone;
+pub mod vendor_endpoints;
 
 #[cfg(feature = "elements")]
 mod transport;

@@ -124,6 +124,10 @@ impl World {
             instances: store.clone(),
             polls: store.clone(),
             client: reqwest::Client::new(),
+            // The vendor is a simulator on loopback.
+            guard: pollhook_core::callback_guard::CallbackGuard {
+                allow_private: true,
+            },
             clock: Arc::new(SystemClock),
             settings: PollerSettings::default(),
             metrics: None,
