@@ -146,6 +146,10 @@ pub enum ConnectorError {
     MalformedPage(String),
     #[error("cannot reach the vendor: {0}")]
     Network(String),
+    /// The vendor's address is one the operator does not allow (private, loopback, ...): not
+    /// retried, since the same name resolves to the same place within a poll.
+    #[error("vendor address refused: {0}")]
+    AddressRefused(String),
     /// The configuration cannot be turned into a vendor call (e.g. a filter it cannot express).
     #[error("{field}: {message}")]
     Configuration { field: String, message: String },

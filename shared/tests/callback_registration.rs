@@ -187,11 +187,7 @@ async fn a_poll_refuses_a_private_vendor_address_the_operator_no_longer_allows()
         ),
         guard,
         clock: Arc::new(SystemClock),
-        // One attempt: a refused connection is retried like any network error.
-        settings: PollerSettings {
-            max_attempts: 1,
-            ..PollerSettings::default()
-        },
+        settings: PollerSettings::default(),
         metrics: None,
     };
     // ...then polled by a runner that refuses them: an address literal before any request,

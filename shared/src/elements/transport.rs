@@ -7,6 +7,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use super::retry_after::parse_retry_after;
+use crate::callback_guard::GuardError;
 use crate::ports::ConnectorError;
 
 /// Per-request ceiling, on top of whatever timeout the shared client has.
@@ -86,13 +87,27 @@ pub fn status_error(
 /// Maps a transport failure: timeouts (reporting the time waited since `started`), refused
 /// connections, broken bodies.
 pub fn request_error(error: reqwest::Error, started: Instant) -> ConnectorError {
-    if error.is_timeout() {
+    if let Some(refused) = guard_refusal(&error) {
+        ConnectorError::AddressRefused(refused)
+    } else if error.is_timeout() {
         ConnectorError::Timeout(started.elapsed())
     } else if error.is_decode() || error.is_body() {
         ConnectorError::MalformedPage(format!("the body could not be read: {error}"))
     } else {
         ConnectorError::Network(without_query(&error))
     }
+}
+
+/// The address guard's refusal, when the client's resolver refused the vendor's host.
+fn guard_refusal(error: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(refused @ GuardError::Refused { .. }) = e.downcast_ref::<GuardError>() {
+            return Some(refused.to_string());
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// The error text without the URL's query, which may hold filters but never needs to be logged.
@@ -122,5 +137,34 @@ pub fn snippet(body: &[u8]) -> String {
         "(empty body)".to_owned()
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback_guard::{guarded_client, CallbackGuard};
+
+    #[tokio::test]
+    async fn a_vendor_host_the_guard_refuses_is_not_retried() {
+        let client = guarded_client(
+            CallbackGuard {
+                allow_private: false,
+            },
+            Duration::from_secs(5),
+            "pollhook-test",
+        );
+        let started = Instant::now();
+        let error = client
+            .get("http://localhost:9/sdata")
+            .send()
+            .await
+            .expect_err("refused before connecting");
+        let mapped = request_error(error, started);
+        assert!(
+            matches!(&mapped, ConnectorError::AddressRefused(m) if m.contains("localhost")),
+            "{mapped:?}"
+        );
+        assert!(!mapped.is_transient());
     }
 }
