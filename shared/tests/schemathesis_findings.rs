@@ -81,17 +81,20 @@ fn assert_error_body(status: StatusCode, content_type: &str, body: &Value, field
 async fn a_query_parameter_given_twice_is_a_json_400() {
     let app = app();
     let id = register(&app, serde_json::from_str(SEED).expect("seed")).await["id"].clone();
-    for uri in [
-        "/instances/events?limit=1&limit=2".to_owned(),
-        format!("/instances/{id}/events?after=1&after=2"),
-        format!("/instances/{id}/polls?limit=null&limit=null"),
+    for (uri, field) in [
+        ("/instances/events?limit=1&limit=2".to_owned(), "limit"),
+        (format!("/instances/{id}/events?after=1&after=2"), "after"),
+        (
+            format!("/instances/{id}/polls?limit=null&limit=null"),
+            "limit",
+        ),
     ] {
         let (status, content_type, body) = call(&app, "GET", &uri, None).await;
-        assert_error_body(status, &content_type, &body, "query string");
+        assert_error_body(status, &content_type, &body, field);
         assert!(
             body["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("duplicate")),
+                .is_some_and(|m| m.contains("given more than once")),
             "{uri}: {body}"
         );
     }

@@ -75,10 +75,35 @@ async fn query_error<S: Send + Sync>(
     rejection: QueryRejection,
 ) -> ApiError {
     let request_id = request_id(parts, state).await;
-    ApiError::field(
-        StatusCode::BAD_REQUEST,
-        &request_id,
-        "query string",
-        rejection.body_text(),
-    )
+    let text = rejection.body_text();
+    let (field, message) = match duplicated_parameter(&text) {
+        Some(name) => (name, "given more than once; send it once".to_owned()),
+        None => ("query string".to_owned(), text),
+    };
+    ApiError::field(StatusCode::BAD_REQUEST, &request_id, &field, message)
+}
+
+/// The parameter serde_urlencoded reports as repeated ("duplicate field `limit`"), so the
+/// error can name it like every other bad parameter.
+fn duplicated_parameter(text: &str) -> Option<String> {
+    let rest = text.split("duplicate field `").nth(1)?;
+    let name = rest.split('`').next()?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duplicated_parameter;
+
+    #[test]
+    fn a_repeated_parameter_is_named() {
+        assert_eq!(
+            duplicated_parameter("Failed to deserialize query string: duplicate field `limit`"),
+            Some("limit".to_owned())
+        );
+        assert_eq!(
+            duplicated_parameter("Failed to deserialize query string: invalid type"),
+            None
+        );
+    }
 }
