@@ -117,6 +117,25 @@ async fn private_vendor_addresses_are_refused_by_default_and_allowed_on_request(
             "{key}={value}: {message}"
         );
     }
+    // A resource polled by absolute URL is a vendor address too.
+    let absolute = json!({
+        "element": {"key": "http"},
+        "name": "absolute",
+        "configuration": {
+            "base.url": "https://api.example.com",
+            "event.notification.enabled": true,
+            "event.notification.callback.url": "https://hooks.example.com/in",
+            "event.poller.configuration": {
+                "meta": {"url": "http://169.254.169.254/latest/meta-data", "idField": "id"}
+            }
+        }
+    });
+    let (status, body) = post(&strict, "/instances", &absolute).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["errors"][0]["field"], "configuration.event.poller.configuration.meta.url",
+        "{body}"
+    );
     let (_, listed) = router_call::call(&strict, "GET", "/instances", AUTH, None).await;
     assert_eq!(listed, json!([]), "nothing stored");
 

@@ -379,11 +379,10 @@ pub async fn delete(
     }))
 }
 
-/// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
-/// operator allows them); unchanged URLs are not re-checked.
-/// Refuses vendor addresses (`base.url`, `subdomain`, `oauth.token.url`) on loopback, private,
-/// link-local or metadata addresses, as callbacks are, before anything calls them (a Sage
-/// Accounting code exchange at registration would). Unchanged ones are not checked again.
+/// Refuses vendor addresses (`base.url`, `subdomain`, `oauth.token.url`, absolute resource
+/// URLs) on loopback, private, link-local or metadata addresses, as callbacks are, before
+/// anything calls them (a Sage Accounting code exchange at registration would). Unchanged ones
+/// are not checked again.
 async fn check_vendor_addresses(
     state: &ApiState,
     request_id: &RequestId,
@@ -410,6 +409,8 @@ async fn check_vendor_addresses(
         .map_err(|errors| ApiError::invalid(request_id, errors))
 }
 
+/// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
+/// operator allows them); unchanged URLs are not re-checked.
 async fn check_callback(
     state: &ApiState,
     request_id: &RequestId,

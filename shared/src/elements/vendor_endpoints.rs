@@ -4,7 +4,7 @@
 //! from loopback, the private network or a cloud metadata service and hand back what it read.
 
 use crate::element::ElementKey;
-use crate::instance::InstanceSpec;
+use crate::instance::{InstanceSpec, POLLER_CONFIGURATION};
 
 use super::config::setting;
 
@@ -23,9 +23,33 @@ fn endpoint(key: &str, url: String) -> VendorEndpoint {
     }
 }
 
-/// The addresses `spec`'s connector calls: its API base and, for OAuth elements, the token
-/// endpoint. Defaults (the vendors' public hosts) are included, so every call is covered.
+/// The addresses `spec`'s connector calls: its API base, for OAuth elements the token
+/// endpoint, and the origin of every resource polled by absolute URL. Defaults (the vendors'
+/// public hosts) are included, so every call is covered.
 pub fn vendor_endpoints(spec: &InstanceSpec) -> Vec<VendorEndpoint> {
+    let mut endpoints = base_endpoints(spec);
+    for (name, resource) in &spec.events.resources {
+        if let Some(origin) = absolute_origin(resource.url.as_str()) {
+            endpoints.push(VendorEndpoint {
+                field: format!("configuration.{POLLER_CONFIGURATION}.{name}.url"),
+                url: origin,
+            });
+        }
+    }
+    endpoints
+}
+
+/// `scheme://authority` of an absolute http(s) URL (a resource URL template may be one).
+fn absolute_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    Some(format!("{scheme}://{authority}"))
+}
+
+fn base_endpoints(spec: &InstanceSpec) -> Vec<VendorEndpoint> {
     let c = &spec.configuration;
     match spec.element {
         ElementKey::SageCrm => {
@@ -104,5 +128,37 @@ mod tests {
         assert_eq!(found[0].url, super::super::sageone::DEFAULT_API_BASE);
         assert_eq!(found[1].field, "configuration.oauth.token.url");
         assert_eq!(found[1].url, "http://169.254.169.254/token");
+    }
+
+    #[test]
+    fn a_resource_polled_by_absolute_url_adds_its_origin() {
+        let http = spec(
+            "http",
+            json!({"base.url": "https://api.example.com",
+            "event.poller.configuration": {
+                "meta": {"url": "http://169.254.169.254/latest/meta-data?since=${gmtDate}"},
+                "items": {"url": "/items"}
+            }}),
+        );
+        let found = vendor_endpoints(&http);
+        assert_eq!(
+            found,
+            [
+                VendorEndpoint {
+                    field: "configuration.base.url".into(),
+                    url: "https://api.example.com".into()
+                },
+                VendorEndpoint {
+                    field: "configuration.event.poller.configuration.meta.url".into(),
+                    url: "http://169.254.169.254".into()
+                },
+            ]
+        );
+        assert_eq!(
+            absolute_origin("HTTPS://[::1]:8443"),
+            Some("HTTPS://[::1]:8443".into())
+        );
+        assert_eq!(absolute_origin("/hubs/crm/accounts"), None);
+        assert_eq!(absolute_origin("ftp://10.0.0.1/x"), None);
     }
 }

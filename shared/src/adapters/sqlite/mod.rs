@@ -71,7 +71,9 @@ impl SqliteStore {
     pub fn open(path: &Path, secrets: SecretBox) -> Result<Self, StoreError> {
         let conn = Connection::open(path)
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
-        Self::init(conn, secrets, Some(Arc::new(Readers::new(path))))
+        // Other connections to ":memory:" would each see an empty database of their own.
+        let readers = (path != Path::new(":memory:")).then(|| Arc::new(Readers::new(path)));
+        Self::init(conn, secrets, readers)
     }
 
     /// A private in-memory database, for tests.

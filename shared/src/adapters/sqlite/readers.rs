@@ -53,13 +53,14 @@ impl Readers {
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let conn = self.check_out()?;
-        let result = f(&conn);
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.idle.push(conn);
+        let checked_out = CheckedOut {
+            readers: self,
+            conn: Some(self.check_out()?),
+        };
+        match &checked_out.conn {
+            Some(conn) => f(conn),
+            None => Err(StoreError::Unavailable("reader connection missing".into())),
         }
-        self.returned.notify_one();
-        result
     }
 
     fn check_out(&self) -> Result<Connection, StoreError> {
@@ -74,14 +75,21 @@ impl Readers {
                 drop(pool);
                 let opened = self.open();
                 if opened.is_err() {
-                    if let Ok(mut pool) = self.pool.lock() {
-                        pool.open -= 1;
-                    }
+                    self.forget_one();
                 }
                 return opened;
             }
             pool = self.returned.wait(pool).map_err(poisoned)?;
         }
+    }
+
+    /// A connection that will not come back (its open failed, or a read panicked with it):
+    /// its slot is freed and a waiting reader told, so it may open another.
+    fn forget_one(&self) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.open = pool.open.saturating_sub(1);
+        }
+        self.returned.notify_one();
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
@@ -98,6 +106,30 @@ impl Readers {
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(conn)
+    }
+}
+
+/// A connection lent out by [`Readers::with`]; it goes back to the pool when dropped, even
+/// when the read panicked (then it is closed and its slot freed, as its state is unknown).
+struct CheckedOut<'a> {
+    readers: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl Drop for CheckedOut<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            drop(conn);
+            self.readers.forget_one();
+            return;
+        }
+        if let Ok(mut pool) = self.readers.pool.lock() {
+            pool.idle.push(conn);
+        }
+        self.readers.returned.notify_one();
     }
 }
 
@@ -167,5 +199,24 @@ mod tests {
         }
         let pool = readers.pool.lock().expect("pool");
         assert_eq!((pool.idle.len(), pool.open), (2, 2));
+    }
+
+    #[test]
+    fn a_read_that_panics_frees_its_slot() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (path, _writer) = database(&dir, "CREATE TABLE t (v INTEGER);");
+        let readers = Readers::with_size(&path, 1);
+        for _ in 0..3 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                readers.with(|_| -> Result<(), StoreError> { panic!("a read panics") })
+            }));
+            assert!(panicked.is_err());
+        }
+        // With the one slot leaked this would wait forever.
+        let count = readers.with(|c| {
+            c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .map_err(|e| StoreError::Unavailable(e.to_string()))
+        });
+        assert_eq!(count.expect("read"), 0);
     }
 }
