@@ -18,7 +18,7 @@ use super::request_id::RequestId;
 use super::ApiState;
 use crate::credentials::{digest, generate_secret};
 use crate::elements::vendor_endpoints::vendor_endpoints;
-use crate::field_error::{FieldError, ValidationErrors};
+use crate::field_error::ValidationErrors;
 use crate::instance::CALLBACK_URL;
 use crate::instance::{Instance, InstanceId, InstanceSpec};
 use crate::list_cursor::ListCursor;
@@ -85,14 +85,13 @@ pub(crate) async fn create_instance(
     body: &Value,
 ) -> Result<Created, ApiError> {
     let mut spec = InstanceSpec::from_body(body).map_err(|e| ApiError::invalid(request_id, e))?;
-    check_vendor_addresses(state, request_id, &spec, None).await?;
+    check_addresses(state, request_id, &spec, None).await?;
     if let Some(authorizer) = &state.authorizer {
         authorizer
             .authorize(&mut spec)
             .await
             .map_err(|e| ApiError::invalid(request_id, e.into()))?;
     }
-    check_callback(state, request_id, &spec, None).await?;
     let webhook_secret = webhook_secrets::install_new(&mut spec.configuration);
     let token = generate_secret();
     let now = Utc::now();
@@ -307,8 +306,7 @@ pub async fn patch(
         .spec
         .apply_patch(&body)
         .map_err(|e| ApiError::invalid(&request_id, e))?;
-    check_callback(&state, &request_id, &patched, Some(&instance.spec)).await?;
-    check_vendor_addresses(&state, &request_id, &patched, Some(&instance.spec)).await?;
+    check_addresses(&state, &request_id, &patched, Some(&instance.spec)).await?;
     let mut patched = patched;
     if patched.provider_data.get("code") != instance.spec.provider_data.get("code") {
         // A new authorization code: exchange it, as at registration.
@@ -379,29 +377,25 @@ pub async fn delete(
     }))
 }
 
-/// Refuses vendor addresses (`base.url`, `subdomain`, `oauth.token.url`, absolute resource
-/// URLs) on loopback, private, link-local or metadata addresses, as callbacks are, before
-/// anything calls them (a Sage Accounting code exchange at registration would). Unchanged ones
-/// are not checked again.
-async fn check_vendor_addresses(
+/// Refuses the addresses an instance makes pollhook call (its callback URL, and its vendor
+/// addresses: `base.url`, `subdomain`, `oauth.token.url`, absolute resource URLs) on loopback,
+/// private, link-local or metadata addresses unless the operator allows them, before anything
+/// calls them (a Sage Accounting code exchange at registration would). Unchanged ones are not
+/// checked again.
+async fn check_addresses(
     state: &ApiState,
     request_id: &RequestId,
     spec: &InstanceSpec,
     before: Option<&InstanceSpec>,
 ) -> Result<(), ApiError> {
-    let previous = before.map(vendor_endpoints).unwrap_or_default();
+    let previous = before.map(guarded_addresses).unwrap_or_default();
     let mut errors = ValidationErrors::default();
-    for endpoint in vendor_endpoints(spec) {
-        if previous.contains(&endpoint) {
+    for (field, url) in guarded_addresses(spec) {
+        if previous.contains(&(field.clone(), url.clone())) {
             continue;
         }
-        // One that does not parse (the seed template's `<YOUR_TENANT>` placeholder) calls
-        // nothing: the poll names it when it fails.
-        let Ok(url) = url::Url::parse(&endpoint.url) else {
-            continue;
-        };
         if let Err(e) = state.guard.check_registration(&url).await {
-            errors.push(endpoint.field, e.to_string());
+            errors.push(field, e.to_string());
         }
     }
     errors
@@ -409,30 +403,18 @@ async fn check_vendor_addresses(
         .map_err(|errors| ApiError::invalid(request_id, errors))
 }
 
-/// Refuses a callback URL on a private, loopback, link-local or metadata address (unless the
-/// operator allows them); unchanged URLs are not re-checked.
-async fn check_callback(
-    state: &ApiState,
-    request_id: &RequestId,
-    spec: &InstanceSpec,
-    before: Option<&InstanceSpec>,
-) -> Result<(), ApiError> {
-    let Some(url) = &spec.events.callback_url else {
-        return Ok(());
-    };
-    if before.and_then(|b| b.events.callback_url.as_ref()) == Some(url) {
-        return Ok(());
-    }
-    state
-        .guard
-        .check_registration(url.url())
-        .await
-        .map_err(|e| {
-            ApiError::invalid(
-                request_id,
-                FieldError::new(format!("configuration.{CALLBACK_URL}"), e.to_string()).into(),
-            )
-        })
+/// Each address `spec` makes pollhook call, with its field. A vendor address that does not
+/// parse (the seed template's `<YOUR_TENANT>` placeholder) calls nothing: the poll names it.
+fn guarded_addresses(spec: &InstanceSpec) -> Vec<(String, url::Url)> {
+    let callback = spec
+        .events
+        .callback_url
+        .as_ref()
+        .map(|url| (format!("configuration.{CALLBACK_URL}"), url.url().clone()));
+    let vendors = vendor_endpoints(spec)
+        .into_iter()
+        .filter_map(|e| Some((e.field, url::Url::parse(&e.url).ok()?)));
+    callback.into_iter().chain(vendors).collect()
 }
 
 /// `POST /instances/{id}/webhook-secret/rotate`: a new Standard Webhooks secret; the previous
